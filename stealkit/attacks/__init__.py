@@ -1,0 +1,1 @@
+"""Extraction attacks: one module per technique, each a function of an oracle."""

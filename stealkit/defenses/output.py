@@ -1,0 +1,83 @@
+"""Output defences: perturb what a prediction API reveals (Tramèr et al. §6).
+
+Threat model: the owner keeps the model but changes each answer before it
+leaves the API. The attacker still sees every (defended) answer and pays per
+query. Each defence is a small callable from a batch of probability vectors,
+shape ``(n_queries, n_classes)``, to a batch of the same shape, so that they
+can be stacked in ``Oracle(..., defenses=[...])`` and compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["LabelsOnly", "Rounding", "TopK"]
+
+
+def _check_proba(P) -> np.ndarray:
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 2:
+        raise ValueError(
+            f"An output defence needs a 2-D array of probability vectors. Got shape {P.shape}."
+        )
+    return P
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Round every probability to ``decimals`` decimal places (Figure 7)."""
+
+    decimals: int
+
+    def __post_init__(self):
+        if isinstance(self.decimals, bool) or not isinstance(self.decimals, Integral):
+            raise TypeError(
+                f"The 'decimals' parameter must be a non-negative int. "
+                f"Got {type(self.decimals).__name__} {self.decimals!r} instead."
+            )
+        if self.decimals < 0:
+            raise ValueError(
+                f"The 'decimals' parameter must be a non-negative int. Got {self.decimals} instead."
+            )
+
+    def __call__(self, P) -> np.ndarray:
+        return np.round(_check_proba(P), self.decimals)
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Reveal only the ``k`` largest probabilities; the others read as 0."""
+
+    k: int
+
+    def __post_init__(self):
+        if isinstance(self.k, bool) or not isinstance(self.k, Integral):
+            raise TypeError(
+                f"The 'k' parameter must be a positive int. Got {type(self.k).__name__} {self.k!r} instead."
+            )
+        if self.k < 1:
+            raise ValueError(f"The 'k' parameter must be a positive int. Got {self.k} instead.")
+
+    def __call__(self, P) -> np.ndarray:
+        P = _check_proba(P)
+        if self.k >= P.shape[1]:
+            return P.copy()
+        # Stable sort so that ties keep the lower class index, like argmax.
+        order = np.argsort(-P, axis=1, kind="stable")
+        keep = np.zeros_like(P, dtype=bool)
+        np.put_along_axis(keep, order[:, : self.k], True, axis=1)
+        return np.where(keep, P, 0.0)
+
+
+@dataclass(frozen=True)
+class LabelsOnly:
+    """Reveal only the top-1 class, as a one-hot probability vector."""
+
+    def __call__(self, P) -> np.ndarray:
+        P = _check_proba(P)
+        out = np.zeros_like(P)
+        out[np.arange(len(P)), P.argmax(axis=1)] = 1.0
+        return out
