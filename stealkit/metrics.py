@@ -1,0 +1,144 @@
+"""How well a model was stolen: the distances and risks of Tramèr et al. §3.
+
+R_test is the mean distance between the victim f and the extracted model f̂
+on a test set; R_unif the same on inputs drawn uniformly from the feature
+space. Labels are compared with the 0-1 distance, probability vectors with
+the total variation distance d(y, y') = ½ Σ_i |y_i − y'_i|. Extraction
+accuracy is 1 − R; with the 0-1 distance it is the *fidelity* (agreement with
+the victim), not the *accuracy* (agreement with the true labels).
+
+Metrics see the victim directly (the evaluator owns it): they never spend
+queries of an attack's budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DISTANCES",
+    "zero_one",
+    "total_variation",
+    "r_test",
+    "r_unif",
+    "extraction_accuracy",
+    "fidelity",
+    "accuracy",
+]
+
+DISTANCES = ("zero_one", "total_variation")
+
+
+def zero_one(y, y_hat) -> np.ndarray:
+    """0-1 distance per sample: 1 where the labels differ."""
+    y, y_hat = np.asarray(y), np.asarray(y_hat)
+    if y.shape != y_hat.shape or y.ndim != 1:
+        raise ValueError(
+            f"zero_one needs two 1-D label arrays of the same length. Got shapes {y.shape} and {y_hat.shape}."
+        )
+    return (y != y_hat).astype(np.float64)
+
+
+def total_variation(p, q) -> np.ndarray:
+    """Total variation distance per sample between rows of probability vectors."""
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    if p.shape != q.shape or p.ndim != 2:
+        raise ValueError(
+            "total_variation needs two 2-D arrays of probability vectors of the same shape. "
+            f"Got shapes {p.shape} and {q.shape}."
+        )
+    return 0.5 * np.abs(p - q).sum(axis=1)
+
+
+def _check_distance(distance: str) -> str:
+    if distance not in DISTANCES:
+        raise ValueError(
+            f"The 'distance' parameter must be one of {', '.join(map(repr, DISTANCES))}. "
+            f"Got {distance!r} instead."
+        )
+    return distance
+
+
+def _answer(model: Any, X: np.ndarray, distance: str) -> np.ndarray:
+    """Labels or probabilities of an estimator or a plain callable."""
+    method = "predict" if distance == "zero_one" else "predict_proba"
+    fn: Callable | None = getattr(model, method, None)
+    if fn is None:
+        if not callable(model):
+            raise TypeError(
+                f"A model must have {method}() or be callable. Got {type(model).__name__}."
+            )
+        fn = model
+    return np.asarray(fn(X))
+
+
+def r_test(f: Any, f_hat: Any, X, *, distance: str = "zero_one") -> float:
+    """Mean distance between victim ``f`` and extracted ``f_hat`` on the inputs ``X``.
+
+    ``f`` and ``f_hat`` are estimators (``predict`` for the 0-1 distance,
+    ``predict_proba`` for total variation) or callables returning the same.
+    """
+    distance = _check_distance(distance)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim < 2 or len(X) == 0:
+        raise ValueError(f"The inputs 'X' must be a non-empty 2-D array. Got shape {X.shape}.")
+    d = zero_one if distance == "zero_one" else total_variation
+    return float(d(_answer(f, X, distance), _answer(f_hat, X, distance)).mean())
+
+
+def r_unif(
+    f: Any,
+    f_hat: Any,
+    *,
+    n_features: int | None = None,
+    sampler: Callable[..., np.ndarray] | None = None,
+    n_samples: int = 10_000,
+    low: float = -1.0,
+    high: float = 1.0,
+    distance: str = "zero_one",
+    rng: int | np.random.Generator | None = None,
+) -> float:
+    """Mean distance on ``n_samples`` inputs drawn uniformly from the feature space.
+
+    Give either ``n_features`` (uniform on ``[low, high]^n_features``) or a
+    ``sampler(n_samples, rng=...)`` such as ``dataset.sample_uniform``, which
+    respects one-hot encoded categorical features. The paper uses 100,000
+    samples for regression models and 10,000 for trees.
+    """
+    if (n_features is None) == (sampler is None):
+        raise ValueError("Give exactly one of 'n_features' and 'sampler'.")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+        raise ValueError(f"The 'n_samples' parameter must be a positive int. Got {n_samples!r} instead.")
+    rng = np.random.default_rng(rng)
+    if sampler is not None:
+        X = sampler(n_samples, rng=rng)
+    else:
+        if isinstance(n_features, bool) or not isinstance(n_features, Integral) or n_features < 1:
+            raise ValueError(
+                f"The 'n_features' parameter must be a positive int. Got {n_features!r} instead."
+            )
+        if not low < high:
+            raise ValueError(f"Need low < high for the uniform box. Got low={low}, high={high}.")
+        X = rng.uniform(low, high, size=(n_samples, n_features))
+    return r_test(f, f_hat, X, distance=distance)
+
+
+def extraction_accuracy(f: Any, f_hat: Any, X, *, distance: str = "zero_one") -> float:
+    """1 − R_test: the paper's extraction accuracy on the inputs ``X``."""
+    return 1.0 - r_test(f, f_hat, X, distance=distance)
+
+
+def fidelity(f: Any, f_hat: Any, X) -> float:
+    """Fraction of inputs on which ``f_hat`` predicts the victim's label."""
+    return extraction_accuracy(f, f_hat, X, distance="zero_one")
+
+
+def accuracy(model: Any, X, y) -> float:
+    """Fraction of inputs on which ``model`` predicts the true label."""
+    y = np.asarray(y)
+    pred = _answer(model, np.asarray(X, dtype=np.float64), "zero_one")
+    return float(1.0 - zero_one(y, pred).mean())
