@@ -38,7 +38,8 @@ def zero_one(y, y_hat) -> np.ndarray:
     y, y_hat = np.asarray(y), np.asarray(y_hat)
     if y.shape != y_hat.shape or y.ndim != 1:
         raise ValueError(
-            f"zero_one needs two 1-D label arrays of the same length. Got shapes {y.shape} and {y_hat.shape}."
+            "zero_one needs two 1-D label arrays of the same length. "
+            f"Got shapes {y.shape} and {y_hat.shape}."
         )
     return (y != y_hat).astype(np.float64)
 
@@ -112,7 +113,9 @@ def r_unif(
     if (n_features is None) == (sampler is None):
         raise ValueError("Give exactly one of 'n_features' and 'sampler'.")
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"The 'n_samples' parameter must be a positive int. Got {n_samples!r} instead.")
+        raise ValueError(
+            f"The 'n_samples' parameter must be a positive int. Got {n_samples!r} instead."
+        )
     rng = np.random.default_rng(rng)
     if sampler is not None:
         X = sampler(n_samples, rng=rng)

@@ -278,7 +278,9 @@ class Oracle:
             )
         output = _check_output(output)
         if output == "leaf":
-            raise ValueError("output='leaf' is only for decision trees; a torch module has no leaves.")
+            raise ValueError(
+                "output='leaf' is only for decision trees; a torch module has no leaves."
+            )
         shape = cls._check_shape(n_features, input_shape)
         predict = _TorchPredict(module, shape, output, classes, int(batch_size))
         return cls(
@@ -438,7 +440,9 @@ class _TorchPredict:
         try:
             with torch.no_grad():
                 for start in range(0, len(X), self.batch_size):
-                    xb = torch.as_tensor(X[start : start + self.batch_size], dtype=dtype, device=device)
+                    xb = torch.as_tensor(
+                        X[start : start + self.batch_size], dtype=dtype, device=device
+                    )
                     outs.append(torch.softmax(self.module(xb), dim=1).double().cpu().numpy())
         finally:
             self.module.train(was_training)

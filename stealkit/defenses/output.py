@@ -56,7 +56,8 @@ class TopK:
     def __post_init__(self):
         if isinstance(self.k, bool) or not isinstance(self.k, Integral):
             raise TypeError(
-                f"The 'k' parameter must be a positive int. Got {type(self.k).__name__} {self.k!r} instead."
+                "The 'k' parameter must be a positive int. "
+                f"Got {type(self.k).__name__} {self.k!r} instead."
             )
         if self.k < 1:
             raise ValueError(f"The 'k' parameter must be a positive int. Got {self.k} instead.")

@@ -1,0 +1,53 @@
+# The course's commands. Each target creates the virtual environment it needs.
+#   make lab     open the course (JupyterLab on notebooks/)
+#   make test    lint, unit tests and nbval over every notebook
+#   make run     execute every notebook in place, top to bottom
+#   make bench   print the "ours vs paper" benchmark tables
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch is pinned for the install so pip never picks a multi-GB CUDA build by accident.
+TORCH  ?= torch==2.13.0
+# Offline copies of the data sets (read only); unset, loaders download and cache.
+ifeq ($(origin STEALKIT_DATA), undefined)
+  ifneq ($(wildcard ../shared/data),)
+    export STEALKIT_DATA := $(abspath ../shared/data)
+  endif
+endif
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+BENCHES   := $(sort $(wildcard benchmarks/*.py))
+
+.PHONY: lab test lint unit nbval run bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install "$(TORCH)"
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $@
+
+lab: $(BIN)/.installed
+	$(BIN)/jupyter lab notebooks/
+
+test: lint unit nbval
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check stealkit tests benchmarks
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest tests -q
+
+nbval: $(BIN)/.installed
+	$(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+
+run: $(BIN)/.installed
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=900 $(NOTEBOOKS)
+
+bench: $(BIN)/.installed
+	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

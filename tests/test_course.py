@@ -1,0 +1,57 @@
+import matplotlib as mpl
+import numpy as np
+import pytest
+import torch
+
+from stealkit import course
+
+
+def test_setup_fixes_seeds_and_style(monkeypatch):
+    monkeypatch.setenv("STEALKIT_DATA", "/tmp")
+    with mpl.rc_context():
+        info = course.setup(3)
+        a, t = np.random.rand(), torch.rand(1).item()  # noqa: NPY002
+        course.setup(3)
+        assert (a, t) == (np.random.rand(), torch.rand(1).item())  # noqa: NPY002
+        assert mpl.rcParams["font.size"] >= 11
+    assert info.seed == 3 and "STEALKIT_DATA" in info.data and "numpy" in repr(info)
+
+
+def test_importing_changes_no_global_state():
+    import importlib
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib as mpl, numpy as np; before = dict(mpl.rcParams); "
+        "s = np.random.get_state()[1].copy(); import stealkit, stealkit.course, stealkit.metrics; "
+        "assert dict(mpl.rcParams) == before; assert (np.random.get_state()[1] == s).all(); "
+        "import sys; assert 'ipywidgets' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    importlib.import_module("stealkit")
+
+
+def test_compare_with_paper_text_and_html():
+    table = course.compare_with_paper(
+        [
+            {"model": "softmax", "queries": 265, "paper": 0.9996, "ours": 1.0},
+            {"model": "MLP", "queries": 11_125, "paper": 0.9996, "ours": None},
+        ],
+        caption="Table 4",
+    )
+    text = repr(table).splitlines()
+    assert text[0] == "Table 4"
+    assert text[1].split() == ["model", "queries", "paper", "ours"]
+    assert text[3].split() == ["softmax", "265", "0.9996", "1"]
+    assert text[4].split() == ["MLP", "11,125", "0.9996", "–"]
+    assert "<th>queries</th>" in table._repr_html_() and "<caption>Table 4" in table._repr_html_()
+
+
+def test_compare_with_paper_bad_input():
+    with pytest.raises(ValueError, match="non-empty sequence of dicts"):
+        course.compare_with_paper([])
+    with pytest.raises(ValueError, match=r"not in 'columns': \['b'\]"):
+        course.compare_with_paper([{"a": 1, "b": 2}], columns=["a"])
+    with pytest.raises(ValueError, match="'seed' parameter must be a non-negative int"):
+        course.setup(-1)

@@ -1,0 +1,44 @@
+"""pyproject.toml, environment.yml and binder/ must install the same packages."""
+
+import re
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = re.compile(r"^\s*-\s*([A-Za-z0-9_.\-]+)")
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _pyproject() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    return {_name(s) for s in specs}
+
+
+def _conda(path: Path) -> set[str]:
+    names = set()
+    text = path.read_text()
+    for line in text[text.index("dependencies:") :].splitlines()[1:]:
+        m = NAME.match(line)
+        if m and not line.strip().startswith("- --") and m.group(1) not in {"pip", "python", "-e"}:
+            names.add(_name(m.group(1)))
+    return names - {"pip:"}
+
+
+def test_environment_yml_matches_pyproject():
+    assert _conda(ROOT / "environment.yml") == _pyproject()
+
+
+def test_binder_matches_pyproject():
+    assert _conda(ROOT / "binder" / "environment.yml") == _pyproject()
+    assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_torch_is_cpu_only_everywhere():
+    for env in (ROOT / "environment.yml", ROOT / "binder" / "environment.yml"):
+        assert "download.pytorch.org/whl/cpu" in env.read_text()
+    assert "TORCH  ?= torch==" in (ROOT / "Makefile").read_text()
