@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["setup", "Setup", "compare_with_paper", "Table", "STYLE"]
+__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "STYLE"]
 
 #: Matplotlib settings for every course figure: readable on a projector.
 STYLE = {
@@ -167,3 +167,20 @@ def compare_with_paper(
     if unknown:
         raise ValueError(f"Rows have keys not in 'columns': {unknown}.")
     return Table(columns, tuple(tuple(r.get(c) for c in columns) for r in rows), caption)
+
+
+def check(answer: Any, expected: Any, *, rtol: float = 1e-6, hint: str = "") -> bool:
+    """Check an exercise answer and say so in one line.
+
+    ``answer=None`` means "not attempted yet", which is not an error, so a
+    notebook with open exercises still runs top to bottom.
+    """
+    if answer is None:
+        print("Not answered yet: replace None with your answer and run this cell again.")
+        return False
+    try:
+        ok = bool(np.allclose(answer, expected, rtol=rtol, atol=0.0))
+    except (TypeError, ValueError):
+        ok = answer == expected
+    print("Correct." if ok else f"Not quite ({answer!r}). {hint}".rstrip())
+    return ok

@@ -55,3 +55,13 @@ def test_compare_with_paper_bad_input():
         course.compare_with_paper([{"a": 1, "b": 2}], columns=["a"])
     with pytest.raises(ValueError, match="'seed' parameter must be a non-negative int"):
         course.setup(-1)
+
+
+def test_check_answers(capsys):
+    assert course.check(None, 3) is False
+    assert "Not answered yet" in capsys.readouterr().out
+    assert course.check(15, 15) is True and capsys.readouterr().out.strip() == "Correct."
+    assert course.check(0.1 + 0.2, 0.3) is True
+    assert course.check("softmax", "softmax") is True
+    assert course.check(14, 15, hint="Count the intercepts.") is False
+    assert capsys.readouterr().out.strip().endswith("Count the intercepts.")

@@ -1,0 +1,76 @@
+"""Widgets the notebooks use: each control change is one package call and one plot.
+
+Defaults are cheap so that a slider answers at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+
+from stealkit.defenses import TopK
+from stealkit.oracle import Oracle, QueryBudgetExceeded
+from stealkit.plots import plot_answer
+
+__all__ = ["interactive_oracle"]
+
+
+def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float = 1e-4) -> W.Widget:
+    """Play with a live prediction API: output mode, rounding, top-k and budget.
+
+    Each change builds a fresh :class:`~stealkit.Oracle` around ``estimator``
+    and sends it the first ``n`` rows of ``X``; the answer to the first query
+    is drawn against the exact probabilities, and the meter is printed.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"'X' must be a non-empty 2-D array of queries. Got shape {X.shape}.")
+    n_max = min(len(X), 20)
+    output = W.ToggleButtons(options=["proba", "label"], description="output")
+    decimals = W.Dropdown(
+        options=[("exact", None)] + [(str(d), d) for d in range(6)],
+        value=None,
+        description="decimals",
+    )
+    top_k = W.Dropdown(options=[("all", None), ("1", 1), ("2", 2)], value=None, description="top-k")
+    n = W.IntSlider(value=3, min=1, max=n_max, description="queries")
+    budget = W.IntSlider(value=10, min=0, max=n_max, description="budget")
+    out = W.Output()
+
+    def show(*_):
+        out.clear_output(wait=True)
+        with out:
+            proba = output.value == "proba"
+            oracle = Oracle.from_sklearn(
+                estimator,
+                output=output.value,
+                decimals=decimals.value if proba else None,
+                defenses=[TopK(top_k.value)] if proba and top_k.value else (),
+                budget=budget.value,
+                price_per_query=price_per_query,
+            )
+            try:
+                answer = oracle(X[: n.value])
+            except QueryBudgetExceeded as exc:
+                print(f"QueryBudgetExceeded: {exc}")
+                return
+            with np.printoptions(precision=6, suppress=True):
+                print(f"{oracle!r}\ncost: ${oracle.cost:.4f}\nanswers:\n{answer}")
+            if proba:
+                fig, ax = plt.subplots(figsize=(5, 3))
+                plot_answer(
+                    answer[0],
+                    classes=oracle.classes,
+                    reference=estimator.predict_proba(X[:1])[0],
+                    ax=ax,
+                )
+                ax.set_title("answer to the first query")
+                plt.show()
+
+    for control in (output, decimals, top_k, n, budget):
+        control.observe(show, names="value")
+    show()
+    return W.VBox([output, W.HBox([decimals, top_k]), W.HBox([n, budget]), out])

@@ -1,0 +1,45 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from stealkit import plots  # noqa: E402
+
+
+@pytest.fixture
+def models():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
+    victim = LogisticRegression().fit(X, y)
+    copy = LogisticRegression().fit(X[:30], victim.predict(X[:30]))
+    return victim, copy, X[:30]
+
+
+def test_decision_boundary_draws_victim_copy_and_queries(models):
+    victim, copy, queries = models
+    fig, ax = plt.subplots()
+    out = plots.plot_decision_boundary(victim, copy, queries=queries, resolution=50, ax=ax)
+    assert out is ax
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["victim f", "extracted f̂", "queries (30)"]
+    assert ax.get_xlim() == (-1.0, 1.0)
+    plt.close(fig)
+
+
+def test_decision_boundary_bad_bounds(models):
+    with pytest.raises(ValueError, match="'bounds' must be"):
+        plots.plot_decision_boundary(models[0], bounds=(1, 0, 0, 1))
+
+
+def test_plot_answer():
+    fig, ax = plt.subplots()
+    plots.plot_answer(np.array([0.2, 0.8]), classes=["a", "b"], reference=np.array([0.21, 0.79]), ax=ax)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert len(ax.patches) == 4
+    with pytest.raises(ValueError, match="one probability vector"):
+        plots.plot_answer(np.ones((2, 2)))
+    plt.close(fig)
