@@ -33,7 +33,7 @@ lab: $(BIN)/.installed
 test: lint unit nbval
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check stealkit tests benchmarks
+	$(BIN)/ruff check stealkit tests benchmarks notebooks
 
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests -q

@@ -82,13 +82,15 @@ def plot_decision_boundary(
         xx, yy, zv, levels=np.arange(n + 1) - 0.5, cmap=ListedColormap(CLASS_COLORS[:n]), alpha=0.6
     )
     ax.contour(xx, yy, zv, levels=np.arange(n) + 0.5, colors=VICTIM, linewidths=2)
-    handles = [plt.Line2D([], [], color=VICTIM, lw=2, label="victim f")]
+    handles = [plt.Line2D([], [], color=VICTIM, lw=2, label="victim $f$")]
     if extracted is not None:
         ze = np.searchsorted(classes, _labels(extracted, grid)).reshape(xx.shape)
         ax.contour(
             xx, yy, ze, levels=np.arange(n) + 0.5, colors=EXTRACTED, linewidths=2, linestyles="--"
         )
-        handles.append(plt.Line2D([], [], color=EXTRACTED, lw=2, ls="--", label="extracted f̂"))
+        handles.append(
+            plt.Line2D([], [], color=EXTRACTED, lw=2, ls="--", label=r"extracted $\hat f$")
+        )
     if queries is not None and len(queries):
         q = np.asarray(queries)
         ax.scatter(q[:, 0], q[:, 1], s=18, c=QUERIES, marker="x", lw=1, zorder=3)

@@ -25,7 +25,7 @@ def test_decision_boundary_draws_victim_copy_and_queries(models):
     out = plots.plot_decision_boundary(victim, copy, queries=queries, resolution=50, ax=ax)
     assert out is ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["victim f", "extracted f̂", "queries (30)"]
+    assert labels == ["victim $f$", r"extracted $\hat f$", "queries (30)"]
     assert ax.get_xlim() == (-1.0, 1.0)
     plt.close(fig)
 
