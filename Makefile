@@ -22,7 +22,6 @@ BENCHES   := $(sort $(wildcard benchmarks/*.py))
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install "$(TORCH)"
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
