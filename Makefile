@@ -32,7 +32,7 @@ lab: $(BIN)/.installed
 test: lint unit nbval
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check stealkit tests benchmarks notebooks
+	$(BIN)/ruff check .
 
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests -q
