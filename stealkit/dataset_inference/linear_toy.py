@@ -24,6 +24,8 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import stats
 
+from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test
+
 __all__ = [
     "RULES",
     "sample",
@@ -36,6 +38,8 @@ __all__ = [
     "simulate_margin_gap",
     "Decision",
     "simulate_decision",
+    "Trial",
+    "trial",
 ]
 
 RULES = ("sum", "least_squares")
@@ -282,3 +286,50 @@ def simulate_decision(
     return Decision(
         n_noise, float((gap_victim > lam).mean()), float((gap_indep <= lam).mean()), n_repeats
     )
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One run of dataset inference on a victim and on an independent model."""
+
+    victim_private: np.ndarray
+    victim_public: np.ndarray
+    independent_private: np.ndarray
+    independent_public: np.ndarray
+    victim_test: OwnershipTest
+    independent_test: OwnershipTest
+
+
+def trial(
+    *,
+    n_signal: int = 1,
+    n_noise: int = 16,
+    sigma: float = 1.0,
+    n_train: int = 20,
+    m: int = 10,
+    significance: float = 0.01,
+    rng: int | np.random.Generator | None = None,
+) -> Trial:
+    """Train a victim on S and an independent model on S′, then test both.
+
+    The verifier takes ``m`` of its private samples (from S) and ``m`` public
+    ones, computes each suspect's margins on them and runs
+    :func:`~stealkit.dataset_inference.ownership_test`.
+    """
+    n_train = _positive_int("n_train", n_train)
+    m = _positive_int("m", m, minimum=2)
+    if m > n_train:
+        raise ValueError(f"The 'm' parameter must be at most n_train={n_train}. Got {m}.")
+    rng = np.random.default_rng(rng)
+    kw = {"n_signal": n_signal, "n_noise": n_noise, "sigma": sigma}
+    X, y = sample(n_train, rng=rng, **kw)
+    Xi, yi = sample(n_train, rng=rng, **kw)
+    Xp, yp = sample(m, rng=rng, **kw)
+    private = rng.choice(n_train, size=m, replace=False)
+    Xs, ys = X[private], y[private]
+    out = []
+    for w in (train(X, y), train(Xi, yi)):
+        a, b = margins(w, Xs, ys), margins(w, Xp, yp)
+        out.append((a, b, ownership_test(a, b, significance=significance)))
+    (va, vb, vt), (ia, ib, it) = out
+    return Trial(va, vb, ia, ib, vt, it)

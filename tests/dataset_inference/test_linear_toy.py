@@ -92,3 +92,12 @@ def test_decision_is_reproducible():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_trial_flags_the_victim_not_the_independent_model():
+    t = lt.trial(n_noise=256, n_train=20, m=10, rng=0)
+    assert t.victim_test.verdict == "stolen" and t.victim_test.p_value < 0.01
+    assert t.independent_test.verdict == "inconclusive"
+    assert t.victim_private.shape == t.victim_public.shape == (10,)
+    with pytest.raises(ValueError, match="'m' parameter must be at most n_train=5. Got 6"):
+        lt.trial(n_train=5, m=6)
