@@ -1,0 +1,50 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from stealkit import Oracle  # noqa: E402
+from stealkit.attacks.path_finding import extract_tree  # noqa: E402
+from stealkit.datasets import Feature  # noqa: E402
+from stealkit.trees import DecisionTree  # noqa: E402
+from stealkit.widgets import interactive_path_finding  # noqa: E402
+
+FEATURES = [Feature("size", "continuous", low=0.0, high=30.0),
+            Feature("weight", "continuous", low=0.0, high=10.0)]
+
+
+@pytest.fixture(scope="module")
+def result():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 31, 200), rng.integers(0, 11, 200)]).astype(float)
+    tree = DecisionTree(features=FEATURES, max_leaf_nodes=4).fit(X, (X[:, 0] > X[:, 1] * 2))
+    return extract_tree(Oracle(tree.apply, n_features=2, output="leaf"), FEATURES,
+                        incomplete_queries=True, rng=0)
+
+
+def test_interactive_path_finding_replays_each_step(result, monkeypatch):
+    # Outside a kernel nothing is displayed: record the steps drawn instead.
+    import stealkit.widgets as widgets
+
+    drawn = []
+    real = widgets.plot_path_finding
+    monkeypatch.setattr(widgets, "plot_path_finding",
+                        lambda r, *, step, ax: drawn.append(step) or real(r, step=step, ax=ax))
+    w = interactive_path_finding(result)
+    (play, slider), _out = w.children[0].children, w.children[1]
+    assert slider.max == play.max == result.n_queries
+    assert drawn == [result.n_queries]
+    slider.value = 3
+    slider.value = 0
+    assert drawn == [result.n_queries, 3, 0]
+
+
+def test_interactive_path_finding_starts_where_asked(result):
+    w = interactive_path_finding(result, step=5)
+    assert w.children[0].children[1].value == 5
+
+
+def test_interactive_path_finding_bad_input(result):
+    with pytest.raises(ValueError, match="'step' parameter must be an int"):
+        interactive_path_finding(result, step=result.n_queries + 1)
