@@ -27,6 +27,11 @@ __all__ = [
     "plot_path_finding",
     "plot_tree_regions",
     "plot_epsilon_sweep",
+    "PUBLIC",
+    "plot_margins",
+    "plot_margin_gaps",
+    "plot_decision_success",
+    "plot_p_values",
 ]
 
 #: Colour of the victim f in every figure of the course.
@@ -219,12 +224,13 @@ def plot_path_finding(
     n = len(queries)
     if queries.ndim != 2 or queries.shape[1] != 2:
         raise ValueError(
-            "plot_path_finding draws trees of two features. "
-            f"Got queries of shape {queries.shape}."
+            f"plot_path_finding draws trees of two features. Got queries of shape {queries.shape}."
         )
     if any(leaf.categories for leaf in leaves):
-        raise ValueError("plot_path_finding draws boxes of two continuous features; "
-                         "a leaf has a categorical predicate.")
+        raise ValueError(
+            "plot_path_finding draws boxes of two continuous features; "
+            "a leaf has a categorical predicate."
+        )
     if step is None:
         step = n
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= n:
@@ -248,31 +254,73 @@ def plot_path_finding(
         lo_y, hi_y = leaf.intervals.get(1, (-np.inf, np.inf))
         lo_x, hi_x = max(lo_x, x0), min(hi_x, x1)
         lo_y, hi_y = max(lo_y, y0), min(hi_y, y1)
-        ax.add_patch(plt.Rectangle((lo_x, lo_y), hi_x - lo_x, hi_y - lo_y, facecolor=color,
-                                   edgecolor=EXTRACTED, lw=2, alpha=0.75, zorder=1))
-        ax.text((lo_x + hi_x) / 2, (lo_y + hi_y) / 2, str(leaf.id), ha="center", va="center",
-                fontsize=11, zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+        ax.add_patch(
+            plt.Rectangle(
+                (lo_x, lo_y),
+                hi_x - lo_x,
+                hi_y - lo_y,
+                facecolor=color,
+                edgecolor=EXTRACTED,
+                lw=2,
+                alpha=0.75,
+                zorder=1,
+            )
+        )
+        ax.text(
+            (lo_x + hi_x) / 2,
+            (lo_y + hi_y) / 2,
+            str(leaf.id),
+            ha="center",
+            va="center",
+            fontsize=11,
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
 
     shown = queries[:step]
     kinds = np.asarray(result.steps[:step], dtype=object)
     missing = np.isnan(shown)
-    handles = [plt.Rectangle((0, 0), 1, 1, facecolor="none", edgecolor=EXTRACTED, lw=2,
-                             label=f"leaves found ({n_found} of {len(leaves)})")]
+    handles = [
+        plt.Rectangle(
+            (0, 0),
+            1,
+            1,
+            facecolor="none",
+            edgecolor=EXTRACTED,
+            lw=2,
+            label=f"leaves found ({n_found} of {len(leaves)})",
+        )
+    ]
     for kind in dict.fromkeys(result.steps):
         style = STEP_STYLES.get(kind, {"color": QUERIES, "marker": "o", "s": 30})
         mine = kinds == kind
         if not mine.any():
             continue
         full = mine & ~missing.any(axis=1)
-        ax.scatter(shown[full, 0], shown[full, 1], c=style["color"], marker=style["marker"],
-                   s=style["s"], lw=1.5, zorder=3)
+        ax.scatter(
+            shown[full, 0],
+            shown[full, 1],
+            c=style["color"],
+            marker=style["marker"],
+            s=style["s"],
+            lw=1.5,
+            zorder=3,
+        )
         for x in shown[mine & missing[:, 1] & ~missing[:, 0], 0]:
             ax.axvline(x, color=style["color"], ls=":", lw=1.2, alpha=0.7, zorder=2)
         for y in shown[mine & missing[:, 0] & ~missing[:, 1], 1]:
             ax.axhline(y, color=style["color"], ls=":", lw=1.2, alpha=0.7, zorder=2)
-        handles.append(plt.Line2D([], [], color=style["color"], marker=style["marker"], ls="",
-                                  markersize=9, label=f"{kind} ({int(mine.sum())})"))
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                color=style["color"],
+                marker=style["marker"],
+                ls="",
+                markersize=9,
+                label=f"{kind} ({int(mine.sum())})",
+            )
+        )
     if step:
         last = shown[-1]
         if not np.isnan(last).any():
@@ -287,8 +335,13 @@ def plot_path_finding(
         title += f" ({result.steps[step - 1]}: answer {result.answers[step - 1]})"
     # A margin, so that the queries on the ends of the domain stay visible.
     dx, dy = 0.03 * (x1 - x0), 0.03 * (y1 - y0)
-    ax.set(xlim=(x0 - dx, x1 + dx), ylim=(y0 - dy, y1 + dy), xlabel=names[0], ylabel=names[1],
-           title=title)
+    ax.set(
+        xlim=(x0 - dx, x1 + dx),
+        ylim=(y0 - dy, y1 + dy),
+        xlabel=names[0],
+        ylabel=names[1],
+        title=title,
+    )
     ax.grid(False)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9)
     return ax
@@ -322,8 +375,11 @@ def plot_tree_regions(
         (default: ``model.classes_`` if it has them, else the labels seen).
     """
     x0, x1, y0, y1 = _check_bounds(bounds)
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
-            or resolution < 2:
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, (int, np.integer))
+        or resolution < 2
+    ):
         raise ValueError(f"The 'resolution' parameter must be an int >= 2. Got {resolution!r}.")
     ax = _ax(ax)
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -340,23 +396,42 @@ def plot_tree_regions(
         classes = np.unique(labels) if classes is None else np.asarray(classes)
         shade = np.searchsorted(classes, labels)
         n = len(classes)
-        handles = [plt.Rectangle((0, 0), 1, 1, color=CLASS_COLORS[i % len(CLASS_COLORS)],
-                                 label=f"label {c}") for i, c in enumerate(classes)]
+        handles = [
+            plt.Rectangle(
+                (0, 0), 1, 1, color=CLASS_COLORS[i % len(CLASS_COLORS)], label=f"label {c}"
+            )
+            for i, c in enumerate(classes)
+        ]
     else:
         shade = np.unique(ids, return_inverse=True)[1].reshape(xx.shape) % len(CLASS_COLORS)
         n = len(CLASS_COLORS)
     cmap = ListedColormap([CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(max(n, 1))])
-    ax.imshow(shade, extent=(x0, x1, y0, y1), origin="lower", aspect="auto", cmap=cmap,
-              vmin=-0.5, vmax=max(n, 1) - 0.5, interpolation="nearest", alpha=0.75)
+    ax.imshow(
+        shade,
+        extent=(x0, x1, y0, y1),
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=max(n, 1) - 0.5,
+        interpolation="nearest",
+        alpha=0.75,
+    )
     for leaf_id in np.unique(ids):
         inside = ids == leaf_id
         if not inside.all():
             ax.contour(xx, yy, inside.astype(float), levels=[0.5], colors=color, linewidths=2)
         rows, cols = np.nonzero(inside)
         k = np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2)
-        ax.text(xx[rows[k], cols[k]], yy[rows[k], cols[k]], str(leaf_id), ha="center",
-                va="center", fontsize=11,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+        ax.text(
+            xx[rows[k], cols[k]],
+            yy[rows[k], cols[k]],
+            str(leaf_id),
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
     handles.append(plt.Line2D([], [], color=color, lw=2, label="leaf borders"))
     names = getattr(model, "feature_names_", None) or getattr(model, "names", None)
     names = names if names is not None and len(names) == 2 else ("$x_1$", "$x_2$")
@@ -366,8 +441,9 @@ def plot_tree_regions(
     return ax
 
 
-def plot_epsilon_sweep(rows: Sequence[Mapping[str, Any]], *, y: str = "queries",
-                       ax: Axes | None = None) -> Axes:
+def plot_epsilon_sweep(
+    rows: Sequence[Mapping[str, Any]], *, y: str = "queries", ax: Axes | None = None
+) -> Axes:
     """One column of path-finding rows against the granularity ε, for both variants.
 
     ``rows`` are :func:`~stealkit.attacks.path_finding.path_finding_row`
@@ -383,12 +459,165 @@ def plot_epsilon_sweep(rows: Sequence[Mapping[str, Any]], *, y: str = "queries",
     ax = _ax(ax)
     order = sorted(range(len(rows)), key=lambda i: rows[i]["epsilon"])
     eps = [rows[i]["epsilon"] for i in order]
-    for key, style, label in ((y, "-o", "Algorithm 1 (complete queries)"),
-                              (f"{y} inc.", "--s", "top-down (incomplete queries)")):
-        ax.plot(eps, [rows[i][key] for i in order], style, color=EXTRACTED, lw=2, ms=7,
-                label=label)
+    for key, style, label in (
+        (y, "-o", "Algorithm 1 (complete queries)"),
+        (f"{y} inc.", "--s", "top-down (incomplete queries)"),
+    ):
+        ax.plot(eps, [rows[i][key] for i in order], style, color=EXTRACTED, lw=2, ms=7, label=label)
     ax.set_xscale("log")
     ylabel = "unique queries" if y == "queries" else y.replace("1-R", "1 − R")
     ax.set(xlabel="granularity ε (feature units)", ylabel=ylabel)
     ax.legend(loc="best", framealpha=0.9)
+    return ax
+
+
+# ------------------------------------------------------------- dataset inference
+#: Colour of the public samples S₀ (the victim's private samples S use VICTIM).
+PUBLIC = "#8c8c8c"
+
+
+def plot_margins(private, public, *, test=None, ax: Axes | None = None) -> Axes:
+    """Histograms of a suspect's margins (or scores) on private S and public S₀ samples.
+
+    ``test`` (an :class:`~stealkit.dataset_inference.OwnershipTest`) is
+    written into the title.
+    """
+    private, public = np.asarray(private, float), np.asarray(public, float)
+    ax = _ax(ax)
+    bins = np.histogram_bin_edges(np.concatenate([private, public]), bins=20)
+    ax.hist(public, bins=bins, color=PUBLIC, alpha=0.6, label=f"public $S_0$ ({len(public)})")
+    ax.hist(private, bins=bins, color=VICTIM, alpha=0.6, label=f"private $S$ ({len(private)})")
+    ax.axvline(public.mean(), color=PUBLIC, ls="--", lw=2)
+    ax.axvline(private.mean(), color=VICTIM, ls="--", lw=2)
+    ax.set(xlabel="prediction margin $y\\cdot f(x)$", ylabel="samples")
+    if test is not None:
+        ax.set_title(f"{test.verdict} (p = {test.p_value:.2g})")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_margin_gaps(gaps: Sequence[Any], *, ax: Axes | None = None) -> Axes:
+    """Measured margin gaps (mean and 99 % interval) against Theorem 1's D·σ².
+
+    ``gaps`` are :class:`~stealkit.dataset_inference.linear_toy.MarginGap`
+    results; one series per σ, against D, on log-log axes.
+    """
+    ax = _ax(ax)
+    sigmas = sorted({g.sigma for g in gaps})
+    for k, sigma in enumerate(sigmas):
+        series = sorted((g for g in gaps if g.sigma == sigma), key=lambda g: g.n_noise)
+        D = np.array([g.n_noise for g in series])
+        mean = np.array([g.mean for g in series])
+        lo, hi = np.array([g.ci() for g in series]).T
+        color = CLASS_COLORS[k % len(CLASS_COLORS)]
+        ax.plot(D, D * sigma**2, color=VICTIM, lw=1, zorder=1)
+        ax.errorbar(
+            D,
+            mean,
+            yerr=[mean - lo, hi - mean],
+            fmt="o",
+            ms=6,
+            capsize=3,
+            color=color,
+            mec="k",
+            ecolor="k",
+            label=f"σ = {sigma:g}",
+            zorder=2,
+        )
+    ax.plot([], [], color=VICTIM, lw=1, label="Theorem 1: $D\\sigma^2$")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="noise dimension $D$",
+        ylabel="margin gap $E_S - E_{\\mathcal{D}}$",
+    )
+    ax.legend()
+    return ax
+
+
+def plot_decision_success(decisions: Sequence[Any], *, ax: Axes | None = None) -> Axes:
+    """Simulated probability of flagging the stolen model, against Theorem 3.
+
+    ``decisions`` are :class:`~stealkit.dataset_inference.linear_toy.Decision`
+    results at several D. Draws the lecture's formula, the exact χ² tail, the
+    simulated flag rate (95 % intervals) and how often an independent model
+    is cleared.
+    """
+    from stealkit.dataset_inference import linear_toy
+
+    ax = _ax(ax)
+    D = np.array([d.n_noise for d in decisions])
+    grid = np.geomspace(D.min(), D.max(), 200)
+    ax.plot(
+        grid,
+        linear_toy.theorem3_success_probability(grid),
+        color=VICTIM,
+        lw=2,
+        label="Theorem 3: $1-\\Phi(-\\sqrt{D}/2\\sqrt{2})$",
+    )
+    ax.plot(
+        grid,
+        linear_toy.stolen_flag_probability(grid),
+        color=VICTIM,
+        lw=1,
+        ls=":",
+        label="exact: $P(\\chi^2_D > D/2)$",
+    )
+    flag = np.array([d.flag_stolen for d in decisions])
+    half = np.array([d.ci95(d.flag_stolen)[1] - d.flag_stolen for d in decisions])
+    ax.errorbar(
+        D,
+        flag,
+        yerr=half,
+        fmt="o",
+        color=EXTRACTED,
+        capsize=3,
+        label="simulated: stolen model flagged",
+    )
+    ax.plot(
+        D,
+        [d.clear_independent for d in decisions],
+        "s",
+        color=PUBLIC,
+        label="simulated: independent model cleared",
+    )
+    ax.set(
+        xscale="log",
+        xlabel="noise dimension $D$",
+        ylabel="probability of a correct decision",
+        ylim=(0.4, 1.02),
+    )
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_p_values(
+    sizes,
+    p_values,
+    *,
+    significance: float = 0.01,
+    label: str = "",
+    color: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Median p-value (and inter-quartile band) of the ownership test against m.
+
+    ``sizes`` and ``p_values`` are what :func:`~stealkit.dataset_inference.p_value_curve`
+    returns; the dashed line marks the significance level.
+    """
+    sizes, p_values = np.asarray(sizes), np.asarray(p_values, float)
+    if p_values.shape[0] != len(sizes):
+        raise ValueError(
+            f"'p_values' needs one row per size: got {p_values.shape[0]} rows "
+            f"for {len(sizes)} sizes."
+        )
+    ax = _ax(ax)
+    q1, med, q3 = np.quantile(p_values, [0.25, 0.5, 0.75], axis=1)
+    (line,) = ax.plot(sizes, med, "o-", color=color, label=label or None)
+    ax.fill_between(sizes, q1, q3, color=line.get_color(), alpha=0.2)
+    ax.axhline(significance, color="k", ls="--", lw=1)
+    ax.text(sizes.max(), significance, f" α = {significance:g}", va="bottom", ha="right")
+    ax.set(yscale="log", xlabel="samples revealed $m$", ylabel="p-value (median, IQR)")
+    if label:
+        ax.legend()
     return ax

@@ -15,7 +15,7 @@ from stealkit.defenses import TopK
 from stealkit.oracle import Oracle, QueryBudgetExceeded
 from stealkit.plots import plot_answer, plot_path_finding
 
-__all__ = ["interactive_oracle", "interactive_path_finding"]
+__all__ = ["interactive_oracle", "interactive_path_finding", "interactive_linear_toy"]
 
 
 def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float = 1e-4) -> W.Widget:
@@ -76,8 +76,9 @@ def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float 
     return W.VBox([output, W.HBox([decimals, top_k]), W.HBox([n, budget]), out])
 
 
-def interactive_path_finding(result: Any, *, step: int | None = None,
-                             figsize: tuple[float, float] = (9.0, 5.0)) -> W.Widget:
+def interactive_path_finding(
+    result: Any, *, step: int | None = None, figsize: tuple[float, float] = (9.0, 5.0)
+) -> W.Widget:
     """Replay a path-finding extraction of a 2-D tree, one query at a time.
 
     The extraction is run once, before (``extract_tree``); each move of the
@@ -98,8 +99,14 @@ def interactive_path_finding(result: Any, *, step: int | None = None,
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= n:
         raise ValueError(f"The 'step' parameter must be an int in [0, {n}]. Got {step!r} instead.")
     play = W.Play(value=int(step), min=0, max=n, step=1, interval=250, description="play")
-    slider = W.IntSlider(value=int(step), min=0, max=n, description="query",
-                         continuous_update=True, layout=W.Layout(width="60%"))
+    slider = W.IntSlider(
+        value=int(step),
+        min=0,
+        max=n,
+        description="query",
+        continuous_update=True,
+        layout=W.Layout(width="60%"),
+    )
     W.jslink((play, "value"), (slider, "value"))
     out = W.Output()
 
@@ -114,3 +121,49 @@ def interactive_path_finding(result: Any, *, step: int | None = None,
     slider.observe(show, names="value")
     show()
     return W.VBox([W.HBox([play, slider]), out])
+
+
+def interactive_linear_toy(*, rng: int = 0) -> W.Widget:
+    """Dataset inference in the linear toy model, re-simulated on every change.
+
+    Sliders set K, D, σ, the training-set size, the m samples revealed to the
+    test and the significance; the victim (left) and an independent model
+    (right) are tested on the same samples.
+    """
+    from stealkit.dataset_inference import linear_toy
+    from stealkit.plots import plot_margins
+
+    K = W.IntSlider(value=1, min=1, max=20, description="K (signal)")
+    D = W.IntSlider(value=64, min=1, max=512, description="D (noise)")
+    sigma = W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="σ")
+    n_train = W.IntSlider(value=20, min=10, max=200, step=10, description="|S|")
+    m = W.IntSlider(value=10, min=2, max=10, description="m")
+    alpha = W.Dropdown(options=[0.05, 0.01, 0.001], value=0.01, description="α")
+    out = W.Output()
+
+    def show(*_):
+        m.max = n_train.value
+        out.clear_output(wait=True)
+        with out:
+            t = linear_toy.trial(
+                n_signal=K.value,
+                n_noise=D.value,
+                sigma=sigma.value,
+                n_train=n_train.value,
+                m=m.value,
+                significance=alpha.value,
+                rng=rng,
+            )
+            fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+            plot_margins(t.victim_private, t.victim_public, test=t.victim_test, ax=axes[0])
+            plot_margins(
+                t.independent_private, t.independent_public, test=t.independent_test, ax=axes[1]
+            )
+            axes[0].set_title("victim: " + axes[0].get_title())
+            axes[1].set_title("independent: " + axes[1].get_title())
+            plt.show()
+
+    for control in (K, D, sigma, n_train, m, alpha):
+        control.observe(show, names="value")
+    show()
+    return W.VBox([W.HBox([K, D, sigma]), W.HBox([n_train, m, alpha]), out])

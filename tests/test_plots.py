@@ -43,3 +43,27 @@ def test_plot_answer():
     with pytest.raises(ValueError, match="one probability vector"):
         plots.plot_answer(np.ones((2, 2)))
     plt.close(fig)
+
+
+def test_dataset_inference_plots():
+    from stealkit.dataset_inference import linear_toy, ownership_test, p_value_curve
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1, 1, 30), rng.normal(0, 1, 30)
+    fig, axes = plt.subplots(2, 2)
+    plots.plot_margins(a, b, test=ownership_test(a, b), ax=axes[0, 0])
+    assert axes[0, 0].get_title().startswith("stolen (p = ")
+    gaps = [linear_toy.simulate_margin_gap(n_noise=D, sigma=s, n_repeats=5, rng=0)
+            for D in (1, 4) for s in (0.5, 1.0)]
+    plots.plot_margin_gaps(gaps, ax=axes[0, 1])
+    labels = [t.get_text() for t in axes[0, 1].get_legend().get_texts()]
+    assert set(labels) == {"σ = 0.5", "σ = 1", r"Theorem 1: $D\sigma^2$"}
+    decisions = [linear_toy.simulate_decision(n_noise=D, n_repeats=50, rng=0) for D in (1, 8)]
+    plots.plot_decision_success(decisions, ax=axes[1, 0])
+    assert axes[1, 0].get_xscale() == "log"
+    sizes, p = p_value_curve(a, b, sizes=[2, 10], n_draws=5, rng=0)
+    plots.plot_p_values(sizes, p, label="victim", color=plots.VICTIM, ax=axes[1, 1])
+    assert axes[1, 1].get_lines()[0].get_color() == plots.VICTIM
+    with pytest.raises(ValueError, match="one row per size"):
+        plots.plot_p_values([2, 3, 4], p)
+    plt.close(fig)

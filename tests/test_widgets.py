@@ -5,7 +5,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from stealkit.widgets import interactive_oracle  # noqa: E402
+from stealkit.widgets import interactive_linear_toy, interactive_oracle  # noqa: E402
 
 
 @pytest.fixture
@@ -35,3 +35,11 @@ def test_interactive_oracle_reacts(victim, capsys):
 def test_interactive_oracle_bad_input(victim):
     with pytest.raises(ValueError, match="non-empty 2-D array"):
         interactive_oracle(victim[0], np.zeros(3))
+
+
+def test_interactive_linear_toy_reacts():
+    w = interactive_linear_toy(rng=0)
+    (_k, D, _sigma), (n_train, m, alpha) = w.children[0].children, w.children[1].children
+    n_train.value = 10
+    assert m.max == 10 and m.value <= 10
+    D.value, alpha.value = 4, 0.05  # each change re-simulates without error
