@@ -138,6 +138,10 @@ class DecisionTree:
         (predicted label, confidence), shared by nodes that agree on both;
         or the predicted label alone (so most leaves share an identifier).
         :meth:`with_ids` sets any identifiers by hand.
+    confidence_decimals : int, default=4
+        With ``ids="prediction"``, the confidence is rounded to this many
+        decimals before it identifies a leaf. Rounding coarser is an output
+        defence: more leaves share an identifier and path finding misses them.
 
     Attributes
     ----------
@@ -170,12 +174,14 @@ class DecisionTree:
         min_samples_leaf: int = 1,
         max_leaf_nodes: int | None = None,
         ids: str = "node",
+        confidence_decimals: int = 4,
     ):
         self.features = features
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.max_leaf_nodes = max_leaf_nodes
         self.ids = ids
+        self.confidence_decimals = confidence_decimals
 
     # -------------------------------------------------------------------- fit
     def fit(self, X, y) -> DecisionTree:
@@ -184,6 +190,7 @@ class DecisionTree:
         min_leaf = _check_int("min_samples_leaf", self.min_samples_leaf, low=1, allow_none=False)
         max_leaves = _check_int("max_leaf_nodes", self.max_leaf_nodes, low=2, allow_none=True)
         _check_ids(self.ids)
+        _check_int("confidence_decimals", self.confidence_decimals, low=0, allow_none=False)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         if X.ndim != 2 or len(X) == 0:
@@ -310,7 +317,12 @@ class DecisionTree:
     # ------------------------------------------------------------ conversion
     @classmethod
     def from_sklearn(
-        cls, estimator: Any, *, features: Sequence[Any] | None = None, ids: str = "node"
+        cls,
+        estimator: Any,
+        *,
+        features: Sequence[Any] | None = None,
+        ids: str = "node",
+        confidence_decimals: int = 4,
     ) -> DecisionTree:
         """Wrap a fitted ``sklearn.tree.DecisionTreeClassifier`` (threshold splits only).
 
@@ -318,13 +330,14 @@ class DecisionTree:
         complete inputs. ``features`` only names the columns (all continuous).
         """
         _check_ids(ids)
+        _check_int("confidence_decimals", confidence_decimals, low=0, allow_none=False)
         t = getattr(estimator, "tree_", None)
         if t is None or not hasattr(estimator, "classes_") or not hasattr(t, "children_left"):
             raise TypeError(
                 "The 'estimator' must be a fitted scikit-learn DecisionTreeClassifier. "
                 f"Got {type(estimator).__name__}."
             )
-        self = cls(features=features, ids=ids)
+        self = cls(features=features, ids=ids, confidence_decimals=confidence_decimals)
         d = int(estimator.n_features_in_)
         kinds, names, _ = _describe_features(features, d)
         if "categorical" in kinds:
@@ -375,7 +388,7 @@ class DecisionTree:
             keys: dict = {}
             ids = []
             for counts, k in zip(self.value_, self._label_index, strict=True):
-                conf = round(_wilson_lower(counts[k], counts.sum()), 4)
+                conf = round(_wilson_lower(counts[k], counts.sum()), self.confidence_decimals)
                 ids.append(keys.setdefault((int(k), conf), len(keys)))
             self.ids_ = np.asarray(ids)
 

@@ -99,6 +99,24 @@ def test_shared_identifiers():
     np.testing.assert_array_equal(by_label.apply(X), by_label.predict(X))
 
 
+def test_rounding_confidences_merges_identifiers():
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 50, size=(400, 2)).astype(float)
+    y = rng.integers(0, 2, 400)
+    counts = [DecisionTree(ids="prediction", confidence_decimals=d).fit(X, y).n_leaf_ids
+              for d in (4, 2, 1, 0)]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert counts[-1] <= 2 * 2  # confidences 0 or 1 (after rounding) times two labels
+    fine = DecisionTree(ids="prediction", confidence_decimals=4).fit(X, y)
+    np.testing.assert_array_equal(
+        DecisionTree.from_sklearn(
+            DecisionTreeClassifier(random_state=0).fit(X, y), ids="prediction", confidence_decimals=0
+        ).predict(X),
+        DecisionTreeClassifier(random_state=0).fit(X, y).predict(X),
+    )
+    assert fine.confidence_decimals == 4
+
+
 def test_with_ids_gives_chosen_identifiers(tree):
     ids = np.zeros(len(tree.ids_), dtype=int)
     twin = tree.with_ids(ids)
@@ -115,6 +133,8 @@ def test_bad_arguments(data):
         DecisionTree(max_leaf_nodes=1).fit(X, y)
     with pytest.raises(TypeError, match="'min_samples_leaf' parameter"):
         DecisionTree(min_samples_leaf=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="'confidence_decimals' parameter must be an int >= 0"):
+        DecisionTree(ids="prediction", confidence_decimals=-1).fit(X, y)
     with pytest.raises(ValueError, match="categorical: it must hold integer codes 0 .. 3"):
         DecisionTree(features=[COLOR, SIZE]).fit(X + 0.5, y)
     with pytest.raises(ValueError, match="describe each of the 2 columns"):
