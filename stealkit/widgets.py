@@ -15,7 +15,12 @@ from stealkit.defenses import TopK
 from stealkit.oracle import Oracle, QueryBudgetExceeded
 from stealkit.plots import plot_answer, plot_path_finding
 
-__all__ = ["interactive_oracle", "interactive_path_finding", "interactive_linear_toy"]
+__all__ = [
+    "interactive_oracle",
+    "interactive_path_finding",
+    "interactive_linear_toy",
+    "interactive_equation_solving",
+]
 
 
 def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float = 1e-4) -> W.Widget:
@@ -167,3 +172,71 @@ def interactive_linear_toy(*, rng: int = 0) -> W.Widget:
         control.observe(show, names="value")
     show()
     return W.VBox([W.HBox([K, D, sigma]), W.HBox([n_train, m, alpha]), out])
+
+
+class _FixedQueries:
+    """A sampler that always returns the same query points."""
+
+    def __init__(self, points: np.ndarray):
+        self.points = np.asarray(points, dtype=float)
+
+    def __call__(self, n: int, *, rng: Any = None) -> np.ndarray:
+        return self.points[:n]
+
+
+def interactive_equation_solving(victim: Any) -> W.Widget:
+    """Pick the d + 1 = 3 queries of equation solving on a 2-D logistic victim.
+
+    Each change queries the victim's API at the three points (optionally
+    rounded) and solves σ⁻¹(f(x)) = w·x + b; the solved boundary (dashed) is
+    drawn over the victim's. Collinear points make the system singular.
+    """
+    from stealkit.attacks.equation_solving import extract_logistic
+    from stealkit.plots import plot_decision_boundary
+
+    if getattr(victim, "n_features_in_", None) != 2 or len(getattr(victim, "classes_", ())) != 2:
+        raise ValueError("The 'victim' must be a fitted binary classifier on 2 features.")
+    start = [(-0.6, -0.5), (0.7, -0.3), (0.0, 0.8)]
+    sliders = [
+        W.FloatSlider(
+            value=v,
+            min=-1,
+            max=1,
+            step=0.05,
+            description=f"x{i + 1}[{k + 1}]",
+            continuous_update=False,
+        )
+        for i, point in enumerate(start)
+        for k, v in enumerate(point)
+    ]
+    decimals = W.Dropdown(
+        options=[("exact", None)] + [(str(d), d) for d in range(1, 6)],
+        value=None,
+        description="decimals",
+    )
+    out = W.Output()
+
+    def show(*_):
+        out.clear_output(wait=True)
+        with out:
+            points = np.array([s.value for s in sliders]).reshape(3, 2)
+            oracle = Oracle.from_sklearn(victim, decimals=decimals.value)
+            result = extract_logistic(oracle, n_features=2, sampler=_FixedQueries(points))
+            fig, ax = plt.subplots(figsize=(5.5, 5))
+            plot_decision_boundary(victim, result.model, queries=points, ax=ax)
+            A = np.hstack([points, np.ones((3, 1))])
+            if np.linalg.matrix_rank(A, tol=1e-6) < 3:
+                ax.set_title("collinear queries: the system is singular")
+            else:
+                true = np.r_[victim.coef_.ravel(), victim.intercept_]
+                found = np.r_[result.model.coef_.ravel(), result.model.intercept_]
+                ax.set_title(
+                    f"{result.n_queries} queries, max |Δθ| = {np.abs(found - true).max():.1e}"
+                )
+            plt.show()
+
+    for control in (*sliders, decimals):
+        control.observe(show, names="value")
+    show()
+    rows = [W.HBox(sliders[i : i + 2]) for i in range(0, 6, 2)]
+    return W.VBox([*rows, decimals, out])

@@ -1,0 +1,183 @@
+"""Argument checks and query helpers shared by the equation-solving attacks.
+
+Every attack validates all of its arguments with these before its first query,
+so a bad argument never costs the attacker anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from stealkit.oracle import Oracle, QueryBudgetExceeded
+
+Sampler = Callable[..., np.ndarray]
+
+
+def check_proba_oracle(oracle: Any) -> Oracle:
+    if not isinstance(oracle, Oracle):
+        raise TypeError(
+            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
+        )
+    if oracle.output != "proba":
+        raise ValueError(
+            "Equation-solving attacks need an oracle that answers class probabilities "
+            f"(output='proba'). Got output={oracle.output!r}."
+        )
+    return oracle
+
+
+def check_int(value: Any, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(
+            f"The '{name}' parameter must be an int >= {minimum}. "
+            f"Got {type(value).__name__} {value!r} instead."
+        )
+    if value < minimum:
+        raise ValueError(
+            f"The '{name}' parameter must be an int >= {minimum}. Got {value} instead."
+        )
+    return int(value)
+
+
+def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    rule = "a non-negative" if allow_zero else "a positive"
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(
+            f"The '{name}' parameter must be {rule} number. "
+            f"Got {type(value).__name__} {value!r} instead."
+        )
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"The '{name}' parameter must be {rule} number. Got {value!r} instead.")
+    return float(value)
+
+
+def check_n_features(oracle: Oracle, n_features: Any) -> int:
+    n_features = check_int(n_features, "n_features", minimum=1)
+    if n_features != oracle.n_features:
+        raise ValueError(
+            f"The 'n_features' parameter must match the oracle's input size "
+            f"({oracle.n_features}). Got {n_features} instead."
+        )
+    return n_features
+
+
+def check_n_classes(oracle: Oracle, n_classes: Any) -> int:
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    if oracle.classes is not None and len(oracle.classes) != n_classes:
+        raise ValueError(
+            f"The 'n_classes' parameter must match the oracle's classes "
+            f"({len(oracle.classes)}). Got {n_classes} instead."
+        )
+    return n_classes
+
+
+def check_box(low: Any, high: Any) -> tuple[float, float]:
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, Real) or not np.isfinite(v):
+            raise ValueError(f"The '{name}' parameter must be a finite number. Got {v!r} instead.")
+    if not low < high:
+        raise ValueError(
+            f"The query box needs 'low' < 'high'. Got low={low!r}, high={high!r} instead."
+        )
+    return float(low), float(high)
+
+
+def check_sampler(sampler: Any) -> Sampler | None:
+    if sampler is not None and not callable(sampler):
+        raise TypeError(
+            "The 'sampler' parameter must be callable as sampler(n, rng=...). "
+            f"Got {type(sampler).__name__}."
+        )
+    return sampler
+
+
+def check_choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(
+            f"The '{name}' parameter must be one of {', '.join(map(repr, allowed))}. "
+            f"Got {value!r} instead."
+        )
+    return value
+
+
+def check_rng(rng: Any) -> np.random.Generator:
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "The 'rng' parameter must be None, a non-negative int or a numpy.random.Generator. "
+            f"Got {type(rng).__name__} {rng!r} instead."
+        ) from None
+
+
+def check_budget(oracle: Oracle, n_queries: int) -> None:
+    """Raise before any query if the oracle's budget cannot cover ``n_queries``."""
+    if oracle.remaining is not None and oracle.remaining < n_queries:
+        raise QueryBudgetExceeded(
+            budget=oracle.budget, n_queries=oracle.n_queries, requested=n_queries
+        )
+
+
+def draw(
+    n: int,
+    n_features: int,
+    *,
+    low: float,
+    high: float,
+    sampler: Sampler | None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``n`` query points: uniform in ``[low, high]^n_features`` or from ``sampler``."""
+    if sampler is None:
+        return rng.uniform(low, high, size=(n, n_features))
+    X = np.asarray(sampler(n, rng=rng), dtype=np.float64)
+    if X.shape != (n, n_features):
+        raise ValueError(
+            f"The 'sampler' must return an array of shape (n, {n_features}). "
+            f"Got shape {X.shape} for n={n}."
+        )
+    return X
+
+
+def ask(oracle: Oracle, X: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """The oracle's probability vectors for ``X``, checked to be one column per class."""
+    P = np.asarray(oracle(X), dtype=np.float64)
+    if P.ndim != 2 or len(P) != len(X) or (n_classes is not None and P.shape[1] != n_classes):
+        want = f"(n, {n_classes})" if n_classes is not None else "(n, n_classes)"
+        raise ValueError(
+            f"The oracle must answer probability vectors of shape {want}. Got shape {P.shape}."
+        )
+    return P
+
+
+def resolution(P: np.ndarray, max_decimals: int = 10) -> float:
+    """The rounding unit of the answers: 10^-k if all lie on that grid, else 0.
+
+    An API that rounds to k decimals reports 0 for any probability below half
+    a unit, so the unit tells how far to clip before taking logarithms.
+    """
+    P = np.asarray(P, dtype=np.float64)
+    for k in range(max_decimals + 1):
+        scaled = P * 10.0**k
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-6):
+            return 10.0**-k
+    return 0.0
+
+
+def log_proba(P: np.ndarray) -> np.ndarray:
+    """log P, with answers clipped to half a rounding unit (or to 1e-300) from 0."""
+    unit = resolution(P)
+    floor = unit / 2 if unit > 0 else 1e-300
+    P = np.clip(P, floor, None)
+    return np.log(P / P.sum(axis=1, keepdims=True))
+
+
+def torch_generator(rng: np.random.Generator):
+    """A torch CPU generator seeded from ``rng`` (torch never touches global state here)."""
+    import torch
+
+    return torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))

@@ -1,0 +1,409 @@
+"""The paper's equation-solving experiments, one row at a time (Tramèr et al. 2016).
+
+Threat model: as in each attack's module. The functions here also play the
+owner: they train the victims and measure R_test and R_unif with full access
+to them, which no query budget pays for.
+
+- :func:`table4_row`: one row of Table 4 (Adult, target "race"; softmax,
+  one-vs-rest and MLP victims).
+- :func:`table7_row`: one row of Table 7 (feature extraction reverse-engineered,
+  as against Amazon Machine Learning).
+- :func:`rounding_row`: one point of Figure 7 (an API that rounds its
+  probabilities).
+- :func:`figure2_panel`: the training-data leakage of kernel LR on Digits
+  (Figure 2).
+- :func:`inversion_comparison`: model inversion on an extracted copy against
+  black-box inversion through the API (§4.1.3).
+
+A notebook calls one of them for one seed; ``benchmarks/table4.py`` loops over
+seeds.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from stealkit.attacks._common import check_choice, check_int, check_rng
+from stealkit.attacks.equation_solving import extract_softmax
+from stealkit.attacks.feature_extraction import extract_pipeline
+from stealkit.attacks.kernel_leakage import (
+    KernelExtractionResult,
+    extract_kernel_lr,
+    match_representers,
+)
+from stealkit.attacks.mlp import extract_mlp, mlp_unknowns
+from stealkit.attacks.model_inversion import InversionResult, invert_model, invert_oracle
+from stealkit.metrics import r_test, r_unif
+from stealkit.oracle import Oracle
+
+__all__ = [
+    "TABLE4_MODELS",
+    "PAPER_TABLE4",
+    "PAPER_TABLE7",
+    "TABLE7_DATASETS",
+    "load_table4_data",
+    "table4_victim",
+    "table4_row",
+    "table7_row",
+    "rounding_row",
+    "Figure2Panel",
+    "figure2_panel",
+    "InversionComparison",
+    "inversion_comparison",
+]
+
+TABLE4_MODELS = ("softmax", "ovr", "mlp")
+
+#: Tramèr et al. (2016), Table 4: Adult (target "race"), uniform queries.
+PAPER_TABLE4 = (
+    {"model": "softmax", "unknowns": 530, "queries": 265, "1-R_test": 0.9996,
+     "1-R_unif": 0.9975, "time (s)": 2.6},
+    {"model": "softmax", "unknowns": 530, "queries": 530, "1-R_test": 1.0,
+     "1-R_unif": 1.0, "time (s)": 3.1},
+    {"model": "ovr", "unknowns": 530, "queries": 265, "1-R_test": 0.9998,
+     "1-R_unif": 0.9998, "time (s)": 2.8},
+    {"model": "ovr", "unknowns": 530, "queries": 530, "1-R_test": 1.0,
+     "1-R_unif": 1.0, "time (s)": 3.5},
+    {"model": "mlp", "unknowns": 2225, "queries": 1112, "1-R_test": 0.9817,
+     "1-R_unif": 0.9432, "time (s)": 155.0},
+    {"model": "mlp", "unknowns": 2225, "queries": 2225, "1-R_test": 0.9868,
+     "1-R_unif": 0.9723, "time (s)": 168.0},
+    {"model": "mlp", "unknowns": 2225, "queries": 4450, "1-R_test": 0.9989,
+     "1-R_unif": 0.9982, "time (s)": 195.0},
+    {"model": "mlp", "unknowns": 2225, "queries": 11125, "1-R_test": 0.9996,
+     "1-R_unif": 0.9999, "time (s)": 89.0},
+)
+
+TABLE7_DATASETS = ("circles", "digits", "iris", "adult")
+
+#: Tramèr et al. (2016), Table 7: attacks on Amazon ML ($0.0001 a prediction).
+PAPER_TABLE7 = (
+    {"data set": "circles", "one-hot": False, "binning": True, "queries": 278,
+     "time (s)": 28.0, "price ($)": 0.03},
+    {"data set": "digits", "one-hot": False, "binning": False, "queries": 650,
+     "time (s)": 70.0, "price ($)": 0.07},
+    {"data set": "iris", "one-hot": False, "binning": True, "queries": 644,
+     "time (s)": 68.0, "price ($)": 0.07},
+    {"data set": "adult", "one-hot": True, "binning": True, "queries": 1485,
+     "time (s)": 149.0, "price ($)": 0.15},
+)
+
+#: Amazon's price per prediction in 2016.
+AMAZON_PRICE = 1e-4
+
+
+def load_table4_data(rng: int | np.random.Generator | None = 0):
+    """Adult with target "race", encoded as in the paper's code: 105 features, 5 classes.
+
+    Rows with missing values are kept ('?' is a category), which gives the
+    paper's 105 one-hot features (530 softmax unknowns); see
+    :func:`stealkit.datasets.load_adult`.
+    """
+    from stealkit.datasets import load_adult
+
+    return load_adult("race", drop_missing=False, rng=rng)
+
+
+def table4_victim(model: str, dataset: Any, *, rng: int | np.random.Generator | None = 0):
+    """Train a Table-4 victim on ``dataset``'s training split (70 %).
+
+    ``"softmax"``: scikit-learn's multinomial ``LogisticRegression``; ``"ovr"``:
+    ``OneVsRestClassifier(LogisticRegression())``; ``"mlp"``: ``MLPClassifier``
+    with one hidden layer of 20 tanh units (default training settings; a
+    ``ConvergenceWarning`` is the owner's business and is silenced).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.neural_network import MLPClassifier
+
+    model = check_choice(model, "model", TABLE4_MODELS)
+    seed = int(check_rng(rng).integers(2**31 - 1))
+    if model == "softmax":
+        victim = LogisticRegression(max_iter=1000)
+    elif model == "ovr":
+        victim = OneVsRestClassifier(LogisticRegression(max_iter=1000))
+    else:
+        victim = MLPClassifier(hidden_layer_sizes=(20,), activation="tanh", random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return victim.fit(dataset.X_train, dataset.y_train)
+
+
+def table4_row(
+    model: str,
+    n_queries: int,
+    *,
+    dataset: Any = None,
+    victim: Any = None,
+    n_unif: int = 100_000,
+    rng: int | np.random.Generator | None = 0,
+) -> dict[str, Any]:
+    """Measure one row of Table 4: extract a victim from ``n_queries`` uniform queries.
+
+    Parameters
+    ----------
+    model : {"softmax", "ovr", "mlp"}
+        The victim's family (and the attack: :func:`extract_softmax` or
+        :func:`extract_mlp`).
+    n_queries : int
+        The budget (the paper: 265 or 530; 1,112 to 11,125 for the MLP).
+    dataset : TabularDataset, optional
+        Default :func:`load_table4_data` (seeded by ``rng``).
+    victim : estimator, optional
+        A trained victim; default :func:`table4_victim` on ``dataset``.
+    n_unif : int, default=100000
+        Uniform points for R_unif (drawn with ``dataset.sample_uniform``).
+    rng : int, numpy.random.Generator or None, default=0
+        Seeds the data split, the victim, the queries and R_unif's points.
+
+    Returns
+    -------
+    dict
+        ``model``, ``unknowns``, ``queries``, ``1-R_test`` (0-1 distance on the
+        test split), ``1-R_unif``, ``time (s)`` (the solver's), and for the MLP
+        ``exact`` (whether the fit reached zero loss).
+    """
+    model = check_choice(model, "model", TABLE4_MODELS)
+    n_queries = check_int(n_queries, "n_queries", minimum=1)
+    n_unif = check_int(n_unif, "n_unif", minimum=1)
+    rng = check_rng(rng)
+    if dataset is None:
+        dataset = load_table4_data(rng=int(rng.integers(2**31 - 1)))
+    if victim is None:
+        victim = table4_victim(model, dataset, rng=rng)
+    oracle = Oracle.from_sklearn(victim)
+    d, c = dataset.n_features, dataset.n_classes
+    row: dict[str, Any] = {"model": model}
+    if model == "mlp":
+        result = extract_mlp(oracle, n_features=d, n_classes=c, n_queries=n_queries,
+                             sampler=dataset.sample_uniform, rng=rng)
+        row["unknowns"] = mlp_unknowns(d, c, 20)
+    else:
+        result = extract_softmax(oracle, n_features=d, n_classes=c, n_queries=n_queries,
+                                 kind=model, sampler=dataset.sample_uniform, rng=rng)
+        row["unknowns"] = result.n_unknowns
+    row["queries"] = result.n_queries
+    row["1-R_test"] = 1.0 - r_test(victim, result.model, dataset.X_test)
+    row["1-R_unif"] = 1.0 - r_unif(victim, result.model, sampler=dataset.sample_uniform,
+                                   n_samples=n_unif, rng=rng)
+    row["time (s)"] = result.seconds
+    if model == "mlp":
+        row["exact"] = result.exact
+    return row
+
+
+def table7_row(name: str, *, epsilon: float = 1e-3,
+               rng: int | np.random.Generator | None = 0) -> dict[str, Any]:
+    """Measure one row of Table 7: steal an Amazon-style pipeline through its raw inputs.
+
+    The victim is a :class:`~stealkit.victims.FeaturePipeline` trained on the
+    raw data set: categorical inputs one-hot encoded, numeric inputs
+    quantile-binned (10 bins), except Digits, whose pixels are used as they
+    are. The attack is :func:`extract_pipeline`; Adult uses target "income".
+
+    Returns
+    -------
+    dict
+        ``data set``, ``one-hot``, ``binning``, ``queries``, ``time (s)``,
+        ``price ($)`` at $0.0001 a query, ``1-R_test`` and ``1-R_unif``
+        (10,000 uniform raw inputs).
+    """
+    from stealkit import datasets
+    from stealkit.victims import FeaturePipeline
+
+    name = check_choice(name, "name", TABLE7_DATASETS)
+    rng = check_rng(rng)
+    seed = int(rng.integers(2**31 - 1))
+    if name == "adult":
+        data = datasets.load_adult("income", raw=True, rng=seed)
+    else:
+        data = getattr(datasets, f"load_{name}")(raw=True, rng=seed)
+    victim = FeaturePipeline(data.features, binned=[] if name == "digits" else None)
+    victim.fit(data.X_train, data.y_train)
+    oracle = Oracle.from_sklearn(victim, price_per_query=AMAZON_PRICE)
+    t0 = time.perf_counter()
+    result = extract_pipeline(oracle, features=data.features, epsilon=epsilon)
+    seconds = time.perf_counter() - t0
+    return {
+        "data set": name,
+        "one-hot": "one-hot" in victim.encodings_.values(),
+        "binning": "quantile" in victim.encodings_.values(),
+        "queries": result.n_queries,
+        "time (s)": seconds,
+        "price ($)": result.cost,
+        "1-R_test": 1.0 - r_test(victim, result.model, data.X_test),
+        "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=data.sample_uniform,
+                                 n_samples=10_000, rng=rng),
+    }
+
+
+def rounding_row(
+    victim: Any,
+    dataset: Any,
+    *,
+    decimals: int | None,
+    n_queries: int,
+    n_unif: int = 10_000,
+    rng: int | np.random.Generator | None = 0,
+) -> dict[str, Any]:
+    """One point of Figure 7: softmax extraction against an API rounding to ``decimals``.
+
+    ``victim`` is a trained softmax (or binary logistic) model on ``dataset``;
+    ``decimals=None`` means no rounding. Returns ``decimals``, ``queries``,
+    ``1-R_test`` and ``1-R_unif``.
+    """
+    if decimals is not None:
+        decimals = check_int(decimals, "decimals", minimum=0)
+    rng = check_rng(rng)
+    oracle = Oracle.from_sklearn(victim, decimals=decimals)
+    result = extract_softmax(oracle, n_features=dataset.n_features,
+                             n_classes=len(victim.classes_), n_queries=n_queries,
+                             sampler=dataset.sample_uniform, rng=rng)
+    return {
+        "decimals": decimals,
+        "queries": result.n_queries,
+        "1-R_test": 1.0 - r_test(victim, result.model, dataset.X_test),
+        "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=dataset.sample_uniform,
+                                 n_samples=n_unif, rng=rng),
+    }
+
+
+@dataclass(frozen=True)
+class Figure2Panel:
+    """A panel of Figure 2: a KLR victim on Digits and the representers extracted from it.
+
+    Attributes
+    ----------
+    victim : KernelLogisticRegression
+        The owner's model (its ``representers_`` are training images).
+    result : KernelExtractionResult
+        The attack's result; ``result.representers`` are the extracted images.
+    partner : ndarray of shape (s,)
+        For each extracted representer, the index of the victim representer
+        paired with it (:func:`~stealkit.attacks.kernel_leakage.match_representers`).
+    distance : ndarray of shape (s,)
+        Distance to that partner (pixels in [-1, 1]; two different training
+        digits are typically about 6 apart).
+    class_means : ndarray of shape (10, 64)
+        The average training image of each digit.
+    nearest_mean : ndarray of shape (s,)
+        For each extracted representer, the digit whose average is closest.
+    mean_distance : ndarray of shape (s,)
+        The distance to that average.
+    """
+
+    victim: Any
+    result: KernelExtractionResult
+    partner: np.ndarray
+    distance: np.ndarray
+    class_means: np.ndarray
+    nearest_mean: np.ndarray
+    mean_distance: np.ndarray
+
+
+def figure2_panel(
+    *,
+    victim_representers: int | None = 20,
+    n_representers: int = 20,
+    gamma: float = 0.05,
+    n_queries: int = 2000,
+    n_restarts: int = 1,
+    rng: int | np.random.Generator | None = 0,
+) -> Figure2Panel:
+    """Reproduce a panel of Figure 2: extracted KLR representers leak Digits images.
+
+    Panel (a): a victim with 20 training images as representers, and 20
+    extracted representers, each next to the training image it recovers.
+    Panel (b): ``victim_representers=None`` (every training image is a
+    representer) and ``n_representers=10``: the extracted representers now
+    resemble class averages. Queries are uniform in [-1, 1]^64 (the prepared
+    pixel range); the victim is trained with C = 10.
+    """
+    from stealkit.datasets import load_digits
+    from stealkit.victims import KernelLogisticRegression
+
+    rng = check_rng(rng)
+    seed = int(rng.integers(2**31 - 1))
+    data = load_digits(rng=seed)
+    victim = KernelLogisticRegression(gamma=gamma, C=10.0, n_representers=victim_representers,
+                                      random_state=seed).fit(data.X_train, data.y_train)
+    result = extract_kernel_lr(Oracle.from_sklearn(victim), n_features=data.n_features,
+                               n_classes=data.n_classes, n_representers=n_representers,
+                               gamma=gamma, n_queries=n_queries, n_restarts=n_restarts, rng=rng)
+    partner, distance = match_representers(result.representers, victim.representers_)
+    means = np.array([data.X_train[data.y_train == k].mean(axis=0)
+                      for k in range(data.n_classes)])
+    D = np.linalg.norm(result.representers[:, None, :] - means[None, :, :], axis=2)
+    return Figure2Panel(victim=victim, result=result, partner=partner, distance=distance,
+                        class_means=means, nearest_mean=D.argmin(axis=1),
+                        mean_distance=D.min(axis=1))
+
+
+@dataclass(frozen=True)
+class InversionComparison:
+    """Model inversion on Digits: on an extracted copy (white-box) and through the API.
+
+    Attributes
+    ----------
+    extraction_queries : int
+        Queries that stole the softmax copy (paid once, for every class).
+    white_box, black_box : tuple of InversionResult
+        One inversion per class: on the copy (0 queries each) and through the
+        oracle (``inversion_queries(d, n_steps)`` each).
+    black_box_queries : int
+        Queries of all the black-box inversions together.
+    victim_confidence : ndarray of shape (n_classes, 2)
+        The victim's confidence in each class at the white-box and at the
+        black-box prototype.
+    """
+
+    extraction_queries: int
+    white_box: tuple[InversionResult, ...]
+    black_box: tuple[InversionResult, ...]
+    black_box_queries: int
+    victim_confidence: np.ndarray
+
+
+def inversion_comparison(
+    *,
+    n_steps: int = 50,
+    step_size: float = 0.05,
+    rng: int | np.random.Generator | None = 0,
+) -> InversionComparison:
+    """Invert every digit of a softmax victim on Digits, white-box after extraction and black-box.
+
+    Tramèr et al. (2016), §4.1.3: extracting first (c(d + 1) = 650 unknowns,
+    as many queries) makes each later inversion free, where the black-box
+    attack pays 2d queries per gradient step and per class.
+    """
+    from stealkit.datasets import load_digits
+
+    rng = check_rng(rng)
+    data = load_digits(rng=int(rng.integers(2**31 - 1)))
+    victim = table4_victim("softmax", data, rng=rng)
+    oracle = Oracle.from_sklearn(victim)
+    n_unknowns = data.n_classes * (data.n_features + 1)
+    stolen = extract_softmax(oracle, n_features=data.n_features, n_classes=data.n_classes,
+                             n_queries=n_unknowns, rng=rng)
+    extraction = oracle.n_queries
+    white = tuple(invert_model(stolen.model, target=k, n_steps=n_steps, step_size=step_size)
+                  for k in victim.classes_)
+    black = tuple(invert_oracle(oracle, target=k, n_steps=n_steps, step_size=step_size)
+                  for k in victim.classes_)
+    confidence = np.array([
+        [victim.predict_proba(w.x[None])[0, w.target], victim.predict_proba(b.x[None])[0, b.target]]
+        for w, b in zip(white, black, strict=True)
+    ])
+    return InversionComparison(
+        extraction_queries=extraction,
+        white_box=white,
+        black_box=black,
+        black_box_queries=oracle.n_queries - extraction,
+        victim_confidence=confidence,
+    )

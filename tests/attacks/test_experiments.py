@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from stealkit.attacks.experiments import (
+    PAPER_TABLE4,
+    PAPER_TABLE7,
+    TABLE7_DATASETS,
+    figure2_panel,
+    inversion_comparison,
+    rounding_row,
+    table4_row,
+    table4_victim,
+    table7_row,
+)
+from stealkit.datasets import load_iris
+
+
+def test_paper_tables():
+    assert [r["queries"] for r in PAPER_TABLE4] == [265, 530, 265, 530, 1112, 2225, 4450, 11125]
+    assert all(0.94 < r["1-R_unif"] <= 1 for r in PAPER_TABLE4)
+    assert [r["data set"] for r in PAPER_TABLE7] == list(TABLE7_DATASETS)
+
+
+@pytest.mark.parametrize("model", ["softmax", "ovr"])
+def test_table4_row_on_a_small_data_set(model):
+    data = load_iris(rng=0)
+    victim = table4_victim(model, data, rng=0)
+    row = table4_row(model, 15, dataset=data, victim=victim, n_unif=2000, rng=0)
+    assert row["model"] == model and row["queries"] == 15 and row["unknowns"] == 15
+    assert row["1-R_test"] == 1.0 and row["1-R_unif"] > 0.995
+    assert row["time (s)"] >= 0
+
+
+def test_table7_row_circles():
+    row = table7_row("circles", rng=0)
+    assert row["binning"] and not row["one-hot"]
+    assert row["price ($)"] == pytest.approx(row["queries"] * 1e-4)
+    assert row["1-R_test"] == 1.0 and row["1-R_unif"] > 0.99
+    assert row["queries"] < 400
+
+
+def test_rounding_row():
+    data = load_iris(rng=0)
+    victim = table4_victim("softmax", data, rng=0)
+    exact = rounding_row(victim, data, decimals=None, n_queries=30, n_unif=2000, rng=0)
+    coarse = rounding_row(victim, data, decimals=1, n_queries=30, n_unif=2000, rng=0)
+    assert exact["1-R_unif"] == 1.0 and exact["decimals"] is None
+    assert coarse["1-R_unif"] <= exact["1-R_unif"] and coarse["1-R_unif"] > 0.8
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="'model'"):
+        table4_row("svm", 10)
+    with pytest.raises(ValueError, match="'name'"):
+        table7_row("mnist")
+    with pytest.raises(ValueError, match="'model'"):
+        table4_victim("tree", None)
+
+
+def test_figure2_panel_shapes():
+    panel = figure2_panel(victim_representers=3, n_representers=2, n_queries=60, rng=0)
+    assert panel.result.representers.shape == (2, 64)
+    assert panel.partner.shape == panel.distance.shape == (2,)
+    assert panel.class_means.shape == (10, 64)
+    assert set(panel.nearest_mean) <= set(range(10)) and np.all(panel.mean_distance >= 0)
+
+
+def test_inversion_comparison_counts_queries():
+    comparison = inversion_comparison(n_steps=2)
+    assert comparison.extraction_queries == 650
+    assert comparison.black_box_queries == 10 * (2 * 2 * 64 + 1)
+    assert all(w.n_queries == 0 for w in comparison.white_box)
+    assert comparison.victim_confidence.shape == (10, 2)
