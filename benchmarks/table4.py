@@ -36,7 +36,7 @@ def _mean_sd(values, scale=100.0, digits=2) -> str:
     return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
 
 
-def run(seeds, *, n_unif: int = 100_000, log=print) -> list[dict]:
+def run(seeds, *, n_unif: int = 100_000, log=print, records: list | None = None) -> list[dict]:
     measured: dict[tuple[str, int], list[dict]] = {}
     for seed in seeds:
         data = load_table4_data(rng=seed)
@@ -50,6 +50,8 @@ def run(seeds, *, n_unif: int = 100_000, log=print) -> list[dict]:
             row = table4_row(model, n, dataset=data, victim=victims[model], n_unif=n_unif,
                              rng=seed)
             measured.setdefault((model, n), []).append(row)
+            if records is not None:
+                records.append({**row, "seed": seed})
             log(f"seed {seed}: {model:7s} {n:6,d} queries  1-R_test {row['1-R_test']:.4%}  "
                 f"1-R_unif {row['1-R_unif']:.4%}  {row['time (s)']:.1f} s"
                 + (f"  exact={row['exact']}" if "exact" in row else ""))
@@ -78,6 +80,8 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="one seed instead of five")
     p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
     p.add_argument("--threads", type=int, default=1, help="torch and BLAS threads (default 1)")
+    p.add_argument("--json", help="also write every (seed, row) measurement to this JSON file "
+                   "(notebook 01 reads notebooks/results/table4.json)")
     args = p.parse_args(argv)
     import torch
     from threadpoolctl import threadpool_limits
@@ -85,8 +89,14 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     seeds = range(1 if args.quick else args.seeds)
     start = time.perf_counter()
+    records: list[dict] = []
     with threadpool_limits(limits=args.threads):
-        rows = run(seeds)
+        rows = run(seeds, records=records)
+    if args.json:
+        import json
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps(records, indent=1, default=float) + "\n")
     caption = (f"Table 4, Adult (race): paper vs ours, mean ± sd over {len(seeds)} seed(s); "
                "solver time on this machine")
     print()
