@@ -268,7 +268,7 @@ class _Fit:
                 B = torch.cat([B[:-1][keep], B[-1:]]).clone().requires_grad_()
             if len(keep) <= hidden:
                 break
-            self.lbfgs([A, B], lambda: self.error(A, B, rows),
+            self.lbfgs([A, B], lambda A=A, B=B: self.error(A, B, rows),
                        max_iter=min(_STAGE_ITER, max_iter), tolerance=1e-9 * self.scale)
         # Polish on the same queries, then on all of them (once the weights are pinned
         # down, the rest agree already), in chunks so as to stop once the fit is exact.
