@@ -1,0 +1,133 @@
+"""Stealing an image classifier by retraining on its answers (Jia et al. 2021, §2.2 and §5).
+
+Threat model: the attacker has unlabelled images from the task's
+distribution (not the owner's training set, and never a triggered image) and
+black-box access to the victim through an :class:`~stealkit.Oracle` that
+answers class labels or probabilities. It pays one query per image, labels
+its images with the answers, and trains a fresh model of its own on them (the
+same small CNN: the paper assumes the attacker knows a suitable
+architecture). It does not know that the victim is watermarked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from torch import nn
+
+from stealkit.oracle import Oracle
+from stealkit.watermark._checks import as_images, check_int, check_real
+from stealkit.watermark.models import Training, mnist_cnn, train_classifier
+
+__all__ = ["Extraction", "extract_by_retraining"]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The extracted copy f̂, what it cost, and how it was trained."""
+
+    model: nn.Module
+    n_queries: int
+    output: str
+    training: Training
+
+    def __repr__(self) -> str:
+        return (
+            f"Extraction({self.n_queries:,} {self.output} queries, "
+            f"{self.training.epochs} epoch(s), {self.training.seconds:.0f} s)"
+        )
+
+
+def extract_by_retraining(
+    oracle: Oracle,
+    X: Any,
+    *,
+    model: nn.Module | None = None,
+    epochs: int = 2,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    query_batch: int = 5000,
+    rng: int | np.random.Generator | None = None,
+    device: Any = None,
+    progress: bool = True,
+) -> Extraction:
+    """Label images ``X`` with the oracle's answers and train a fresh model on them (§5).
+
+    Parameters
+    ----------
+    oracle : stealkit.Oracle
+        The victim's prediction API for 28×28 grey images (``input_shape``
+        ``(1, 28, 28)``), answering ``"label"`` or ``"proba"``. With
+        probabilities the copy is trained with soft cross-entropy (a
+        distillation), with labels with ordinary cross-entropy.
+    X : array-like of images
+        The attacker's unlabelled images: one query each.
+    model : torch.nn.Module, optional
+        The attacker's architecture, untrained (default: a fresh
+        :class:`~stealkit.watermark.models.MnistCNN` drawn from ``rng``).
+    epochs, batch_size, lr
+        The attacker's training schedule (Adam).
+    query_batch : int, default=5000
+        Images per call to the oracle (keeps memory low; the count of queries
+        does not depend on it).
+    rng : int, Generator or None
+        The copy's initial weights and batch order.
+    device : torch device, optional
+    progress : bool, default=True
+
+    Returns
+    -------
+    Extraction
+        The copy, the number of queries spent (``len(X)``) and the training record.
+    """
+    if not isinstance(oracle, Oracle):
+        raise TypeError(
+            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
+        )
+    if oracle.output not in ("label", "proba") or oracle.n_features != 28 * 28:
+        raise ValueError(
+            "The 'oracle' must answer 'label' or 'proba' for 28×28 images (n_features 784). "
+            f"Got output={oracle.output!r}, n_features={oracle.n_features}."
+        )
+    X = as_images(X)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    lr = check_real(lr, "lr")
+    query_batch = check_int(query_batch, "query_batch", minimum=1)
+    rng = np.random.default_rng(rng)
+    if model is None:
+        model = mnist_cnn(rng=rng)
+    elif not isinstance(model, nn.Module):
+        raise TypeError(f"The 'model' parameter must be a torch.nn.Module or None. Got {model!r}.")
+    if oracle.budget is not None and oracle.remaining < len(X):
+        # Refuse before any query is spent rather than stop half-way.
+        raise ValueError(
+            f"The oracle's budget has {oracle.remaining} queries left; labelling 'X' needs "
+            f"{len(X)}. Pass fewer images."
+        )
+    before = oracle.n_queries
+    answers = [
+        np.asarray(oracle(X[s : s + query_batch].numpy().astype(np.float64)))
+        for s in range(0, len(X), query_batch)
+    ]
+    answers = np.concatenate(answers)
+    if oracle.output == "label":
+        if oracle.classes is not None:
+            lookup = {c: i for i, c in enumerate(oracle.classes.tolist())}
+            answers = np.array([lookup[a] for a in answers.tolist()])
+        y = answers.astype(np.int64)
+    else:
+        y = answers.astype(np.float32)
+        y /= y.sum(1, keepdims=True)
+    training = train_classifier(
+        model, X, y, epochs=epochs, batch_size=batch_size, lr=lr, rng=rng, device=device,
+        progress=progress, description="extraction",
+    )
+    return Extraction(
+        model=model,
+        n_queries=oracle.n_queries - before,
+        output=oracle.output,
+        training=training,
+    )

@@ -1,0 +1,264 @@
+"""The paper's small MNIST network and the training loop every model here goes through.
+
+Jia et al. (2021), §5.1 and their public code: two convolutions (32 filters of
+5×5, max-pool, 64 filters of 3×3, max-pool), a hidden layer of 128 units and
+10 outputs, trained with Adam (learning rate 10⁻³). The same loop trains the
+victims (with or without a watermark), the extracted copies and the clean
+reference models, so that they differ only in what they are trained on.
+
+Threat model: none by itself. Whoever trains holds the data and the
+labels (the owner) or labels bought from an oracle (the attacker). Training
+runs on the CPU by default and on a GPU when one is present; randomness
+(initial weights, batch order) comes only from the ``rng`` argument.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from stealkit.watermark._checks import (
+    as_images,
+    as_labels,
+    check_int,
+    check_module,
+    check_real,
+    resolve_device,
+    torch_generator,
+)
+
+__all__ = [
+    "LAYERS",
+    "MnistCNN",
+    "mnist_cnn",
+    "Training",
+    "train_classifier",
+    "predict_proba",
+    "predict",
+    "accuracy",
+    "activations",
+]
+
+#: The hidden layers whose representations EWE entangles (ReLU outputs, after pooling).
+LAYERS = ("conv1", "conv2", "fc1")
+
+
+class MnistCNN(nn.Module):
+    """conv32 5×5 – pool – conv64 3×3 – pool – fc128 – fc10, ReLU after each hidden layer."""
+
+    def __init__(self, n_classes: int = 10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 5)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.fc1 = nn.Linear(64 * 5 * 5, 128)
+        self.fc2 = nn.Linear(128, n_classes)
+
+    def hidden(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The representations of :data:`LAYERS` and the logits, by name."""
+        h1 = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        h2 = F.max_pool2d(F.relu(self.conv2(h1)), 2)
+        h3 = F.relu(self.fc1(h2.flatten(1)))
+        return {"conv1": h1, "conv2": h2, "fc1": h3, "logits": self.fc2(h3)}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.hidden(x)["logits"]
+
+
+def mnist_cnn(*, n_classes: int = 10, rng: int | np.random.Generator | None = None) -> MnistCNN:
+    """A freshly initialised :class:`MnistCNN`, its weights drawn from ``rng``.
+
+    The initialisation is PyTorch's default for these layers (uniform with
+    bound 1/√fan_in), drawn from a generator derived from ``rng`` so that
+    torch's global random state is left alone.
+    """
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    g = torch_generator(np.random.default_rng(rng))
+    with torch.random.fork_rng(devices=[]):  # the default init draws; leave global state as it was
+        model = MnistCNN(n_classes)
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d | nn.Linear):
+            bound = 1.0 / np.sqrt(module.weight[0].numel())
+            nn.init.uniform_(module.weight, -bound, bound, generator=g)
+            nn.init.uniform_(module.bias, -bound, bound, generator=g)
+    return model
+
+
+@dataclass(frozen=True)
+class Training:
+    """What :func:`train_classifier` did: the loss of every step and the time it took."""
+
+    losses: np.ndarray
+    epochs: int
+    n_samples: int
+    seconds: float
+    device: str
+
+    def __repr__(self) -> str:
+        return (
+            f"Training({self.epochs} epoch(s) over {self.n_samples:,} samples, "
+            f"final loss {self.losses[-1]:.3f}, {self.seconds:.0f} s on {self.device})"
+        )
+
+
+def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if target.ndim == 1:
+        return F.cross_entropy(logits, target)
+    return -(target * F.log_softmax(logits, dim=1)).sum(1).mean()
+
+
+def progress_bar(total: int, description: str, enabled: bool):
+    """A tqdm bar (the notebook flavour in Jupyter), or a silent stand-in."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, disable=not enabled, leave=False, unit="batch")
+
+
+def train_classifier(
+    model: nn.Module,
+    X: Any,
+    y: Any,
+    *,
+    epochs: int = 1,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    rng: int | np.random.Generator | None = None,
+    device: Any = None,
+    progress: bool = True,
+    description: str = "training",
+    after_step: Callable[[nn.Module], None] | None = None,
+) -> Training:
+    """Train ``model`` in place with Adam on cross-entropy (Jia et al. §5.1).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps images ``(n, 1, 28, 28)`` to logits ``(n, n_classes)``.
+    X : array-like of images
+        uint8 ``(n, 28, 28)`` or floats in [0, 1], ``(n, 28, 28)`` or ``(n, 1, 28, 28)``.
+    y : array-like
+        Class labels ``(n,)``, or class probabilities ``(n, n_classes)`` (the
+        answers of a probability oracle), trained with soft cross-entropy.
+    epochs, batch_size, lr : int, int, float
+        Passes over the data, rows per Adam step, Adam's learning rate.
+    rng : int, Generator or None
+        Decides the batch order.
+    device : torch device, optional
+        Default: CUDA when present, else the CPU. The model stays there.
+    progress : bool, default=True
+        Show a tqdm progress bar.
+    after_step : callable, optional
+        Called with the model after every step (fine-pruning uses it to keep
+        pruned units at zero).
+
+    Returns
+    -------
+    Training
+    """
+    model = check_module(model)
+    X = as_images(X)
+    n_classes = _n_outputs(model)
+    y = as_labels(y, "y", len(X), n_classes)
+    epochs = check_int(epochs, "epochs", minimum=0)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    lr = check_real(lr, "lr")
+    if after_step is not None and not callable(after_step):
+        raise TypeError("The 'after_step' parameter must be callable or None.")
+    g = torch_generator(np.random.default_rng(rng))
+    device = resolve_device(device)
+    model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n_batches = -(-len(X) // batch_size)
+    losses, start = [], time.perf_counter()
+    with progress_bar(epochs * n_batches, description, progress) as bar:
+        for _ in range(epochs):
+            order = torch.randperm(len(X), generator=g)
+            for b in range(n_batches):
+                idx = order[b * batch_size : (b + 1) * batch_size]
+                logits = model(X[idx].to(device))
+                loss = _soft_cross_entropy(logits, y[idx].to(device))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if after_step is not None:
+                    after_step(model)
+                losses.append(loss.item())
+                bar.update()
+    model.eval()
+    return Training(
+        losses=np.asarray(losses),
+        epochs=epochs,
+        n_samples=len(X),
+        seconds=time.perf_counter() - start,
+        device=str(device),
+    )
+
+
+def _n_outputs(model: nn.Module) -> int:
+    last = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not last:
+        raise ValueError("The 'model' must end in a torch.nn.Linear layer (its logits).")
+    return last[-1].out_features
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+@torch.no_grad()
+def _batched(model: nn.Module, X: torch.Tensor, fn, batch_size: int = 2048) -> list:
+    device, was_training = _device_of(model), model.training
+    model.eval()
+    try:
+        return [fn(X[s : s + batch_size].to(device)) for s in range(0, len(X), batch_size)]
+    finally:
+        model.train(was_training)
+
+
+def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
+    """Class probabilities ``(n, n_classes)`` of ``model`` on images ``X`` (the owner's view)."""
+    model, X = check_module(model), as_images(X)
+    out = _batched(model, X, lambda xb: torch.softmax(model(xb), 1).cpu())
+    return torch.cat(out).double().numpy()
+
+
+def predict(model: nn.Module, X: Any) -> np.ndarray:
+    """Predicted labels ``(n,)`` of ``model`` on images ``X``."""
+    model, X = check_module(model), as_images(X)
+    return torch.cat(_batched(model, X, lambda xb: model(xb).argmax(1).cpu())).numpy()
+
+
+def accuracy(model: nn.Module, X: Any, y: Any) -> float:
+    """Fraction of images ``X`` whose predicted label is ``y``."""
+    pred = predict(model, X)
+    y = np.asarray(y)
+    if y.shape != pred.shape:
+        raise ValueError(f"The 'y' parameter must have shape {pred.shape}. Got {y.shape}.")
+    return float(np.mean(pred == y))
+
+
+def activations(
+    model: MnistCNN, X: Any, *, layers: Sequence[str] = LAYERS
+) -> dict[str, np.ndarray]:
+    """Flattened hidden representations ``(n, units)`` of ``X`` at each of ``layers``."""
+    model, X = check_module(model), as_images(X)
+    if not hasattr(model, "hidden"):
+        raise TypeError("The 'model' must expose hidden(x) -> dict of layers, as MnistCNN does.")
+    layers = tuple(layers)
+    known = tuple(model.hidden(X[:1].to(_device_of(model))).keys())
+    for layer in layers:
+        if layer not in known:
+            raise ValueError(
+                f"Each of 'layers' must be one of {', '.join(map(repr, known))}. Got {layer!r}."
+            )
+    out = _batched(
+        model, X, lambda xb: {k: v.flatten(1).cpu() for k, v in model.hidden(xb).items()}
+    )
+    return {k: torch.cat([o[k] for o in out]).numpy() for k in layers}
