@@ -32,6 +32,9 @@ __all__ = [
     "plot_margin_gaps",
     "plot_decision_success",
     "plot_p_values",
+    "plot_representers",
+    "plot_inversion",
+    "plot_rounding",
 ]
 
 #: Colour of the victim f in every figure of the course.
@@ -468,6 +471,102 @@ def plot_epsilon_sweep(
     ylabel = "unique queries" if y == "queries" else y.replace("1-R", "1 − R")
     ax.set(xlabel="granularity ε (feature units)", ylabel=ylabel)
     ax.legend(loc="best", framealpha=0.9)
+    return ax
+
+
+# ------------------------------------------------------------- equation solving
+def _image(ax: Axes, x: np.ndarray, title: str, *, color: str = "k") -> None:
+    side = int(round(np.sqrt(x.size)))
+    if side * side != x.size:
+        raise ValueError(f"Images must be square: got {x.size} pixels.")
+    ax.imshow(x.reshape(side, side), cmap="gray_r")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8, color=color)
+
+
+def plot_representers(panel: Any, *, n: int = 10, fig: Any = None) -> Any:
+    """Figure 2 of Tramèr et al.: extracted KLR representers above what they leak.
+
+    ``panel`` is a :class:`~stealkit.attacks.experiments.Figure2Panel`. Top row:
+    the first ``n`` extracted representers (orange titles); bottom row: the
+    victim's training image each is paired with and their distance, or, when
+    every training image was a representer, the nearest class average.
+    Returns the figure.
+    """
+    found = np.asarray(panel.result.representers)
+    n = min(int(n), len(found))
+    if n < 1:
+        raise ValueError("The panel has no extracted representers to show.")
+    if fig is None:
+        fig = plt.figure(figsize=(1.1 * n, 2.7))
+    axes = fig.subplots(2, n, squeeze=False)
+    victim = np.asarray(panel.victim.representers_)
+    per_image = len(victim) <= 2 * len(found)  # panel (a): a few training images
+    for k in range(n):
+        _image(axes[0, k], found[k], "stolen", color=EXTRACTED)
+        if per_image:
+            _image(axes[1, k], victim[panel.partner[k]], f"train, {panel.distance[k]:.1f}",
+                   color=VICTIM)
+        else:
+            _image(axes[1, k], panel.class_means[panel.nearest_mean[k]],
+                   f"mean '{panel.nearest_mean[k]}'", color=VICTIM)
+    return fig
+
+
+def plot_inversion(comparison: Any, *, fig: Any = None) -> Any:
+    """Model inversion per class: the prototype found white-box (on the stolen copy)
+    and black-box (through the API), with the victim's confidence in each.
+
+    ``comparison`` is an :class:`~stealkit.attacks.experiments.InversionComparison`.
+    Returns the figure.
+    """
+    white, black = comparison.white_box, comparison.black_box
+    n = len(white)
+    if fig is None:
+        fig = plt.figure(figsize=(1.1 * n, 2.9))
+    axes = fig.subplots(2, n, squeeze=False)
+    conf = np.asarray(comparison.victim_confidence)
+    for k in range(n):
+        _image(axes[0, k], white[k].x, f"{k}: {conf[k, 0]:.2f}", color=EXTRACTED)
+        _image(axes[1, k], black[k].x, f"{k}: {conf[k, 1]:.2f}", color=VICTIM)
+    axes[0, 0].set_ylabel("stolen copy\n0 queries", fontsize=8)
+    axes[1, 0].set_ylabel(f"black box\n{comparison.black_box_queries:,} q.", fontsize=8)
+    return fig
+
+
+def plot_rounding(rows: Sequence[Mapping[str, Any]], *, highlight: Any = "none",
+                  ax: Axes | None = None) -> Axes:
+    """Figure 7: extraction error against the decimals an API keeps.
+
+    ``rows`` are :func:`~stealkit.attacks.experiments.rounding_row` dicts
+    (``decimals`` None means unrounded, drawn at the right). Plots R_test and
+    R_unif on a log scale (a perfect copy sits on the floor, 10⁻⁵); the row
+    whose decimals equal ``highlight`` is circled.
+    """
+    rows = list(rows)
+    if not rows or any(k not in r for r in rows for k in ("decimals", "1-R_test", "1-R_unif")):
+        raise ValueError("'rows' must be rounding_row dicts with 'decimals', '1-R_test' and "
+                         "'1-R_unif'.")
+    exact_at = max([r["decimals"] for r in rows if r["decimals"] is not None], default=0) + 1
+    xs = np.array([exact_at if r["decimals"] is None else r["decimals"] for r in rows])
+    order = np.argsort(xs)
+    floor = 1e-5
+    ax = _ax(ax)
+    for key, style, label in (("1-R_test", "-o", "$R_{test}$"), ("1-R_unif", "--s", "$R_{unif}$")):
+        err = np.maximum(1.0 - np.array([rows[i][key] for i in order]), floor)
+        ax.plot(xs[order], err, style, color=EXTRACTED, lw=2, ms=7, label=label)
+    for i, r in enumerate(rows):
+        if r["decimals"] == highlight:
+            ax.plot([xs[i]] * 2, np.maximum([1 - r["1-R_test"], 1 - r["1-R_unif"]], floor), "o",
+                    ms=16, mfc="none", mec=VICTIM, mew=2)
+    ticks = sorted(set(xs.tolist()))
+    ax.set_xticks(ticks, [("exact" if t == exact_at and any(r["decimals"] is None for r in rows)
+                           else str(t)) for t in ticks])
+    ax.set(yscale="log", xlabel="decimals in each answer", ylabel="extraction error",
+           ylim=(floor / 2, 1))
+    ax.axhline(floor, color="0.7", lw=1)
+    ax.legend(loc="upper right", framealpha=0.9)
     return ax
 
 

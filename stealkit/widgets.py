@@ -20,6 +20,7 @@ __all__ = [
     "interactive_path_finding",
     "interactive_linear_toy",
     "interactive_equation_solving",
+    "interactive_rounding",
 ]
 
 
@@ -240,3 +241,42 @@ def interactive_equation_solving(victim: Any) -> W.Widget:
     show()
     rows = [W.HBox(sliders[i : i + 2]) for i in range(0, 6, 2)]
     return W.VBox([*rows, decimals, out])
+
+
+def interactive_rounding(victim: Any, dataset: Any, *, n_queries: int, rows: Any = (),
+                         rng: int = 0) -> W.Widget:
+    """Figure 7 live: a decimals slider re-runs softmax extraction against a rounding API.
+
+    Each new setting builds an oracle that rounds ``victim``'s probabilities to
+    that many decimals, spends ``n_queries`` uniform queries on
+    :func:`~stealkit.attacks.experiments.rounding_row` and adds the point to
+    the curve of extraction error against decimals. ``rows`` already measured
+    (the same function's output) seed the curve.
+    """
+    from stealkit.attacks._common import check_int
+    from stealkit.attacks.experiments import rounding_row
+    from stealkit.plots import plot_rounding
+
+    n_queries = check_int(n_queries, "n_queries", minimum=1)
+    done = {r["decimals"]: r for r in rows}
+    slider = W.SelectionSlider(options=[str(d) for d in range(0, 7)] + ["exact"], value="exact",
+                               description="decimals", continuous_update=False)
+    out = W.Output()
+
+    def show(*_):
+        out.clear_output(wait=True)
+        with out:
+            d = None if slider.value == "exact" else int(slider.value)
+            if d not in done:
+                done[d] = rounding_row(victim, dataset, decimals=d, n_queries=n_queries, rng=rng)
+            r = done[d]
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            plot_rounding(list(done.values()), highlight=d, ax=ax)
+            ax.set_title(f"{'no rounding' if d is None else f'{d} decimals'}: "
+                         f"1 − R_test {r['1-R_test']:.2%}, 1 − R_unif {r['1-R_unif']:.2%} "
+                         f"({r['queries']} queries)", fontsize=10)
+            plt.show()
+
+    slider.observe(show, names="value")
+    show()
+    return W.VBox([slider, out])

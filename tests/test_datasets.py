@@ -242,6 +242,24 @@ def test_sample_uniform_is_uniform(tabular):
     assert abs(X[:, age].mean()) < 0.03 and abs(X[:, age].var() - 1 / 3) < 0.02
 
 
+def test_balanced_sample_deals_categories_out_evenly(tabular):
+    data = tabular("adult-race")
+    X = data.sample_uniform(265, rng=0, balanced=True)
+    _check_prepared_rows(data, X)
+    for f, cols in _one_hot_blocks(data):  # counts differ by at most one
+        counts = X[:, cols].sum(axis=0)
+        assert counts.max() - counts.min() <= 1 and counts.sum() == 265, f.name
+    def rarest(X):
+        return min(X[:, cols].sum(axis=0).min() for _, cols in _one_hot_blocks(data))
+
+    # independent draws often leave some category seen at most once; dealt out, never
+    assert sum(rarest(data.sample_uniform(265, rng=s)) <= 1 for s in range(10)) >= 3
+    assert all(rarest(data.sample_uniform(265, rng=s, balanced=True)) >= 6 for s in range(10))
+    np.testing.assert_array_equal(X, data.sample_uniform(265, rng=0, balanced=True))
+    with pytest.raises(TypeError, match="'balanced' parameter must be a bool"):
+        data.sample_uniform(3, balanced="yes")
+
+
 def test_sample_uniform_rejects_bad_sizes(tabular):
     data = tabular("iris")
     with pytest.raises(ValueError, match="'n_samples' parameter must be an int >= 0. Got -1"):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -142,6 +143,7 @@ def table4_row(
     dataset: Any = None,
     victim: Any = None,
     n_unif: int = 100_000,
+    balanced: bool = False,
     rng: int | np.random.Generator | None = 0,
 ) -> dict[str, Any]:
     """Measure one row of Table 4: extract a victim from ``n_queries`` uniform queries.
@@ -159,6 +161,10 @@ def table4_row(
         A trained victim; default :func:`table4_victim` on ``dataset``.
     n_unif : int, default=100000
         Uniform points for R_unif (drawn with ``dataset.sample_uniform``).
+    balanced : bool, default=False
+        Deal the categories of the queries out evenly
+        (``dataset.sample_uniform(..., balanced=True)``) instead of drawing them
+        independently as the paper does.
     rng : int, numpy.random.Generator or None, default=0
         Seeds the data split, the victim, the queries and R_unif's points.
 
@@ -177,16 +183,19 @@ def table4_row(
         dataset = load_table4_data(rng=int(rng.integers(2**31 - 1)))
     if victim is None:
         victim = table4_victim(model, dataset, rng=rng)
+    if not isinstance(balanced, bool):
+        raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
     oracle = Oracle.from_sklearn(victim)
     d, c = dataset.n_features, dataset.n_classes
+    sampler = partial(dataset.sample_uniform, balanced=True) if balanced else dataset.sample_uniform
     row: dict[str, Any] = {"model": model}
     if model == "mlp":
         result = extract_mlp(oracle, n_features=d, n_classes=c, n_queries=n_queries,
-                             sampler=dataset.sample_uniform, rng=rng)
+                             sampler=sampler, rng=rng)
         row["unknowns"] = mlp_unknowns(d, c, 20)
     else:
         result = extract_softmax(oracle, n_features=d, n_classes=c, n_queries=n_queries,
-                                 kind=model, sampler=dataset.sample_uniform, rng=rng)
+                                 kind=model, sampler=sampler, rng=rng)
         row["unknowns"] = result.n_unknowns
     row["queries"] = result.n_queries
     row["1-R_test"] = 1.0 - r_test(victim, result.model, dataset.X_test)

@@ -13,9 +13,8 @@ the network's logits up to a shift, so that a perfect fit has loss zero and a
 local minimum shows as a loss that is not. To avoid local minima it starts
 wider than the victim (3h units), prunes to h units along a path of shrinking
 group-sparsity penalties, and polishes with full-batch L-BFGS in float64.
-Restarts alternate between a fresh random start and widening the best fit so
-far with 2h fresh units (a local minimum usually has most units right); the
-fit with the lowest training loss is kept.
+Restarts begin afresh, fitting the pruning path to twice as many queries each
+time; the fit with the lowest training loss is kept.
 """
 
 from __future__ import annotations
@@ -63,8 +62,10 @@ _POLISHED, _CHUNK, _STALL = 1e-11, 250, 0.7
 _DEAD = 1e-2
 #: The pruning path fits this many times the queries that determine the weights.
 _INIT_FACTOR = 4
-#: First penalty weight, relative to the root-mean-square size of the targets.
-_PENALTY = 5e-3
+#: First penalty weight, relative to the root-mean-square size of the targets, and its
+#: multiplier at each restart in turn: too strong a penalty merges two similar hidden
+#: units into one, too weak a one leaves surplus units alive.
+_PENALTY, _RESTART_PENALTY = 1.5e-3, (1.0, 3.0, 1.0 / 3.0)
 
 
 def mlp_unknowns(n_features: int, n_classes: int, hidden: int) -> int:
@@ -177,6 +178,7 @@ class _Fit:
             self.scale = float(np.mean(np.sum(np.exp(logP) * (logP + math.log(c)), axis=1)))
             T = logP - logP.mean(axis=1, keepdims=True)
         self.scale = max(self.scale, 1e-300)
+        self.T_ratio = torch.as_tensor(T)
         self.penalty = _PENALTY * math.sqrt(np.mean(np.sum(T**2, axis=1)))
 
     def error(self, A, B, rows=slice(None)):
@@ -218,12 +220,45 @@ class _Fit:
 
         return more
 
-    def run(self, hidden: int, generator, *, n_init: int, max_iter: int, start=None):
-        """One restart: widen, prune along a sparsity path, polish. Returns (A, B, loss).
+    def prune(self, A, B, hidden: int, rows, max_iter: int):
+        """Cut a wide network down to ``hidden`` units, one at a time.
 
-        ``start`` is a previous fit (A, B) to widen instead of a random network: a
-        local minimum usually has most units right, and the new ones replace the rest.
+        Units the sparsity path silenced go first. Then, while too many remain, the
+        one whose loss the others can best make up for: with its column removed, the
+        output layer is re-solved by least squares and the unit with the smallest
+        residual goes (a duplicate of another unit costs nothing), and the rest are
+        refitted. Dropping the least important unit instead can keep two copies of
+        one hidden unit and lose another.
         """
+        torch = self.torch
+        X1, T = self.X1[rows], self.T_ratio[rows]
+        while True:
+            with torch.no_grad():
+                H = torch.tanh(X1 @ A)
+                importance = H.std(dim=0) * B[:-1].norm(dim=1)
+                alive = torch.nonzero(importance > _DEAD * importance.max()).flatten()
+                if len(alive) <= hidden:
+                    keep = torch.argsort(importance, descending=True)[:hidden]
+                    return A[:, keep].clone().requires_grad_(), torch.cat(
+                        [B[:-1][keep], B[-1:]]).clone().requires_grad_()
+                H1 = torch.cat([H[:, alive], torch.ones(len(H), 1, dtype=H.dtype)], dim=1)
+                residual = []
+                for k in range(len(alive)):
+                    M = torch.cat([H1[:, :k], H1[:, k + 1 :]], dim=1)
+                    W = torch.linalg.lstsq(M, T).solution
+                    residual.append(float(((M @ W - T) ** 2).sum()))
+                drop = int(np.argmin(residual))
+                keep = torch.cat([alive[:drop], alive[drop + 1 :]])
+                M = torch.cat([H1[:, :drop], H1[:, drop + 1 :]], dim=1)
+                W = torch.linalg.lstsq(M, T).solution
+                A = A[:, keep].contiguous().requires_grad_()
+                B = W.contiguous().clone().requires_grad_()
+            self.lbfgs([A, B], lambda A=A, B=B: self.error(A, B, rows),
+                       max_iter=min(_STAGE_ITER, max_iter), tolerance=1e-9 * self.scale)
+            A, B = A.detach(), B.detach()
+
+    def run(self, hidden: int, generator, *, n_init: int, max_iter: int, penalty: float):
+        """One restart: widen, prune along a sparsity path, polish. Returns (A, B, loss)."""
         torch = self.torch
         d1, c = self.X1.shape[1], self.T.shape[1]
         wide = _WIDEN * hidden
@@ -232,17 +267,12 @@ class _Fit:
             U = torch.rand(rows, cols, generator=generator, dtype=torch.float64)
             return (2 * U - 1) * bound
 
-        fresh = wide if start is None else wide - hidden
-        A = uniform(d1, fresh, math.sqrt(6.0 / (d1 - 1 + wide)))
-        B = uniform(fresh + 1, c, math.sqrt(6.0 / (wide + c)))
-        if start is not None:
-            A0, B0 = (torch.as_tensor(M) for M in start)
-            A = torch.cat([A0, A], dim=1)
-            B = torch.cat([B0[:-1], 0.01 * B[:-1], B0[-1:]])
+        A = uniform(d1, wide, math.sqrt(6.0 / (d1 - 1 + wide)))
+        B = uniform(wide + 1, c, math.sqrt(6.0 / (wide + c)))
         A.requires_grad_()
         B.requires_grad_()
         rows = slice(0, n_init)
-        weight = self.penalty
+        weight = penalty * self.penalty
         for _ in range(_STAGES):
             def objective(weight=weight):
                 size = torch.sqrt((A[:-1] ** 2).sum(dim=0) + 1e-12)
@@ -253,23 +283,7 @@ class _Fit:
             self.lbfgs([A, B], objective, max_iter=min(_STAGE_ITER, max_iter),
                        tolerance=1e-9 * self.scale)
             weight /= _SHRINK
-        # Prune: drop the units the path has silenced, then, while more than h remain,
-        # the least important one, refitting after each so the others take over its part.
-        while True:
-            with torch.no_grad():
-                H = torch.tanh(self.X1[rows] @ A)
-                importance = H.std(dim=0) * B[:-1].norm(dim=1)
-                alive = importance > _DEAD * importance.max()
-                if alive.sum() <= hidden:
-                    keep = torch.argsort(importance, descending=True)[:hidden]
-                else:
-                    keep = torch.argsort(importance, descending=True)[: int(alive.sum()) - 1]
-                A = A[:, keep].clone().requires_grad_()
-                B = torch.cat([B[:-1][keep], B[-1:]]).clone().requires_grad_()
-            if len(keep) <= hidden:
-                break
-            self.lbfgs([A, B], lambda A=A, B=B: self.error(A, B, rows),
-                       max_iter=min(_STAGE_ITER, max_iter), tolerance=1e-9 * self.scale)
+        A, B = self.prune(A.detach(), B.detach(), hidden, rows, max_iter)
         # Polish on the same queries, then on all of them (once the weights are pinned
         # down, the rest agree already), in chunks so as to stop once the fit is exact.
         n = self.X1.shape[0]
@@ -312,10 +326,13 @@ def extract_mlp(
     first restart starts with 3h random hidden units, shrinks a group-sparsity
     penalty (‖wⱼ‖·‖vⱼ‖ per unit) over six stages so that the surplus units die
     out, keeps the h most important units and polishes them without penalty.
-    The second does the same from the best fit so far plus 2h fresh units,
-    the third from a fresh random start, and so on alternately. The pruning
-    path runs on the first 4·⌈unknowns / (c − 1)⌉ queries (2,228 for Table 4's
-    MLP), the polish then on all of them.
+    The pruning path runs on the first 4·⌈unknowns / (c − 1)⌉ queries (2,228
+    for Table 4's MLP), the polish then on all of them; each restart starts
+    afresh, with twice as many queries for the path (more equations leave
+    fewer spurious minima) as long as there are that many, and a penalty
+    three times stronger, then three times weaker, than the first. When
+    more than h units survive the path, they are removed one at a time, each
+    time the one the others can best make up for (see ``_Fit.prune``).
 
     Parameters
     ----------
@@ -382,15 +399,17 @@ def extract_mlp(
     if loss == "auto":
         loss = "cross_entropy" if resolution(P) > 0 or np.any(P <= 0) else "log_ratio"
     unknowns = mlp_unknowns(n_features, n_classes, hidden)
-    # The sparsity path runs on as many queries as pin the weights down twice over;
-    # the polish then uses them all.
-    n_init = min(n_queries, _INIT_FACTOR * math.ceil(unknowns / (n_classes - 1)))
+    # The sparsity path runs on as many queries as pin the weights down four times
+    # over, twice as many at each restart; the polish then uses them all.
+    n_init = _INIT_FACTOR * math.ceil(unknowns / (n_classes - 1))
     fit = _Fit(X, P, loss)
     generator = torch_generator(rng)
     best, losses = None, []
     for restart in range(n_restarts):
-        start = best[:2] if restart % 2 == 1 else None
-        A, B, value = fit.run(hidden, generator, n_init=n_init, max_iter=max_iter, start=start)
+        A, B, value = fit.run(
+            hidden, generator, n_init=min(n_queries, n_init * 2**restart), max_iter=max_iter,
+            penalty=_RESTART_PENALTY[restart % len(_RESTART_PENALTY)],
+        )
         losses.append(value)
         if best is None or value < best[2]:
             best = (A, B, value)

@@ -242,8 +242,8 @@ class TabularDataset:
         """
         return _encode(self.features, X_raw)
 
-    def sample_uniform(self, n_samples: int, *, rng: int | np.random.Generator | None = None
-                       ) -> np.ndarray:
+    def sample_uniform(self, n_samples: int, *, rng: int | np.random.Generator | None = None,
+                       balanced: bool = False) -> np.ndarray:
         """Draw inputs uniformly from the feature space, in this data set's representation.
 
         Continuous features are uniform on ``[low, high]``, categorical ones uniform over
@@ -257,15 +257,25 @@ class TabularDataset:
             Number of rows.
         rng : int, numpy.random.Generator or None
             Source of randomness.
+        balanced : bool, default=False
+            Deal each categorical feature's values out evenly (their counts differ by
+            at most one, in random order) instead of drawing them independently. Each
+            row is still uniform; an attacker who queries this way never leaves a rare
+            category seen only once (which leaves one of its weights undetermined).
         """
         n_samples = _check_int(n_samples, "n_samples", minimum=0)
         rng = _check_rng(rng)
+        if not isinstance(balanced, bool | np.bool_):
+            raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
         X = np.empty((n_samples, len(self.features)))
         for j, f in enumerate(self.features):
+            k = len(f.values) if f.kind != "continuous" else 0
             if f.kind == "continuous":
                 X[:, j] = rng.uniform(f.low, f.high, size=n_samples)
+            elif balanced:
+                X[:, j] = rng.permutation((np.arange(n_samples) + rng.integers(k)) % k)
             else:
-                X[:, j] = rng.integers(len(f.values), size=n_samples)
+                X[:, j] = rng.integers(k, size=n_samples)
         return X if self.raw else self.encode(X)
 
     def __repr__(self) -> str:

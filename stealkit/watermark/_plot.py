@@ -52,7 +52,7 @@ def plot_snnl_clusters(clusters: Any, *, value: float, temperature: float,
     for g, color, label in ((0, TARGET, "group 0"), (1, WATERMARKED, "group 1")):
         ax.scatter(X[y == g, 0], X[y == g, 1], s=30, c=color, label=label, alpha=0.8,
                    edgecolors="white", linewidths=0.5)
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal",
+    ax.set(xlabel="$x_1$", ylabel="$x_2$",
            title=f"separation {clusters.separation:g}, T = {temperature:.3g}: SNNL = {value:.3f}")
     ax.legend(loc="upper right", framealpha=0.9)
     return ax

@@ -252,7 +252,8 @@ def activations(
     if not hasattr(model, "hidden"):
         raise TypeError("The 'model' must expose hidden(x) -> dict of layers, as MnistCNN does.")
     layers = tuple(layers)
-    known = tuple(model.hidden(X[:1].to(_device_of(model))).keys())
+    with torch.no_grad():
+        known = tuple(model.hidden(X[:1].to(_device_of(model))).keys())
     for layer in layers:
         if layer not in known:
             raise ValueError(

@@ -71,3 +71,44 @@ def test_inversion_comparison_counts_queries():
     assert comparison.black_box_queries == 10 * (2 * 2 * 64 + 1)
     assert all(w.n_queries == 0 for w in comparison.white_box)
     assert comparison.victim_confidence.shape == (10, 2)
+
+
+def test_equation_solving_plots_and_rounding_widget():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from stealkit.plots import plot_inversion, plot_representers, plot_rounding
+    from stealkit.widgets import interactive_rounding
+
+    panel = figure2_panel(victim_representers=3, n_representers=2, n_queries=60, rng=0)
+    fig = plot_representers(panel, n=5)
+    assert len(fig.axes) == 4  # n is capped by the 2 representers found
+    assert [a.get_title() for a in fig.axes[:2]] == ["stolen", "stolen"]
+    assert fig.axes[2].get_title().startswith("train, ")
+    comparison = inversion_comparison(n_steps=1)
+    assert len(plot_inversion(comparison).axes) == 20
+    plt.close("all")
+
+    data = load_iris(rng=0)
+    victim = table4_victim("softmax", data, rng=0)
+    rows = [rounding_row(victim, data, decimals=d, n_queries=30, n_unif=500, rng=0)
+            for d in (None, 1)]
+    ax = plot_rounding(rows, highlight=1)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["1", "exact"]
+    (test_line, unif_line) = ax.get_lines()[:2]
+    assert test_line.get_ydata()[-1] == 1e-5  # an exact copy sits on the floor
+    with pytest.raises(ValueError, match="rounding_row dicts"):
+        plot_rounding([{"decimals": 1}])
+    plt.close("all")
+
+    w = interactive_rounding(victim, data, n_queries=30, rows=rows)
+    slider = w.children[0]
+    assert slider.value == "exact" and "no rounding" in plt.gcf().axes[0].get_title()
+    slider.value = "0"  # not measured yet: the widget runs the attack at 0 decimals
+    ax = plt.gcf().axes[0]
+    assert "0 decimals" in ax.get_title() and len(ax.get_lines()[0].get_xdata()) == 3
+    with pytest.raises(ValueError, match="'n_queries'"):
+        interactive_rounding(victim, data, n_queries=0)
