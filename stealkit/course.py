@@ -49,7 +49,8 @@ class Setup:
         return f"seed={self.seed} | data: {self.data} | {versions}"
 
 
-def setup(seed: int = 0, *, torch_threads: int | None = None) -> Setup:
+def setup(seed: int = 0, *, torch_threads: int | None = None,
+          blas_threads: int | None = 1) -> Setup:
     """Prepare a notebook: fix the seeds, set the figure style, report the data folder.
 
     Parameters
@@ -59,17 +60,30 @@ def setup(seed: int = 0, *, torch_threads: int | None = None) -> Setup:
         stealkit; stealkit itself always takes an explicit ``rng``.
     torch_threads : int, optional
         Limit torch to this many CPU threads (Binder gives two cores).
+    blas_threads : int or None, default=1
+        Limit numpy's and scipy's BLAS to this many threads (None: leave it).
+        The course's matrices are small, and a multi-threaded OpenBLAS that
+        shares a 2-core machine with any other busy process spins instead of
+        working: we measured a 2-second solve take a minute.
     """
     if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
         raise ValueError(f"The 'seed' parameter must be a non-negative int. Got {seed!r} instead.")
+    for name, value in (("torch_threads", torch_threads), ("blas_threads", blas_threads)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, Integral)
+                                  or value < 1):
+            raise ValueError(f"The {name!r} parameter must be an int >= 1 or None. "
+                             f"Got {value!r} instead.")
     import matplotlib as mpl
     import sklearn
     import torch
+    from threadpoolctl import threadpool_limits
 
     np.random.seed(seed)  # noqa: NPY002 (the notebook asked for it)
     torch.manual_seed(seed)
     if torch_threads is not None:
         torch.set_num_threads(int(torch_threads))
+    if blas_threads is not None:
+        threadpool_limits(limits=int(blas_threads), user_api="blas")
     mpl.rcParams.update(STYLE)
     data = os.environ.get("STEALKIT_DATA")
     where = (

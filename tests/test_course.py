@@ -17,6 +17,21 @@ def test_setup_fixes_seeds_and_style(monkeypatch):
     assert info.seed == 3 and "STEALKIT_DATA" in info.data and "numpy" in repr(info)
 
 
+def test_setup_limits_blas_threads():
+    import subprocess
+    import sys
+
+    code = (
+        "from threadpoolctl import threadpool_info; import numpy, scipy.linalg; "
+        "from stealkit import course; course.setup(0); "
+        "blas = [i for i in threadpool_info() if i['user_api'] == 'blas']; "
+        "assert blas and all(i['num_threads'] == 1 for i in blas), blas"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    with pytest.raises(ValueError, match="'blas_threads' parameter must be an int >= 1 or None"):
+        course.setup(0, blas_threads=0)
+
+
 def test_importing_changes_no_global_state():
     import importlib
     import subprocess
