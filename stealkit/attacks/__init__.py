@@ -16,6 +16,7 @@ from stealkit.attacks.kernel_leakage import (
     extract_kernel_lr,
     match_representers,
 )
+from stealkit.attacks.lowd_meek import LinearClassifier, LowdMeekResult, lowd_meek
 from stealkit.attacks.mlp import MLPExtractionResult, MLPModel, extract_mlp, mlp_unknowns
 from stealkit.attacks.model_inversion import (
     InversionResult,
@@ -23,6 +24,13 @@ from stealkit.attacks.model_inversion import (
     invert_model,
     invert_oracle,
 )
+from stealkit.attacks.path_finding import (
+    ExtractedTree,
+    PathFindingResult,
+    extract_tree,
+    path_finding_row,
+)
+from stealkit.attacks.retraining import RetrainingResult, extract_by_retraining
 
 __all__ = [
     "EquationSolvingResult",
@@ -43,4 +51,15 @@ __all__ = [
     "ExtractedPipeline",
     "PipelineExtractionResult",
     "extract_pipeline",
+    # decision trees (§4.2)
+    "ExtractedTree",
+    "PathFindingResult",
+    "extract_tree",
+    "path_finding_row",
+    # label-only (§5)
+    "LinearClassifier",
+    "LowdMeekResult",
+    "lowd_meek",
+    "RetrainingResult",
+    "extract_by_retraining",
 ]
