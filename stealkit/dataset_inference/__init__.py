@@ -1,7 +1,9 @@
 """Dataset inference (Maini et al. 2021): does a suspect model carry our training data?
 
 The CIFAR model zoo lives in :mod:`stealkit.dataset_inference.zoo` (imported on
-demand: it needs torch).
+demand: it needs torch); the paper's CIFAR table, shared by notebook 06 and the
+benchmark, in :mod:`stealkit.dataset_inference.cifar` (the shipped zoo:
+``cifar.ZOO_CIFAR10``).
 """
 
 from stealkit.dataset_inference import linear_toy

@@ -377,7 +377,8 @@ def _fit(
     total = epochs * n_batches
     warm = max(1, total // 5)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / (total - warm))
+        optimizer,
+        lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)),
     )
     amp = device.type == "cuda"
     losses = []

@@ -91,6 +91,14 @@ def test_every_threat_model_trains_and_records_its_cost():
     assert 0 <= acc <= 1 and zoo.predict_logits(v.model, X).shape == (24, 10)
 
 
+def test_a_single_training_step_works():
+    """One batch, one epoch: the learning-rate schedule must not divide by zero."""
+    X, y = _images(8)
+    t = zoo.train_classifier(zoo.build_model(TINY, rng=0), X, y, epochs=1, batch_size=8,
+                             rng=0, progress=False, device="cpu")
+    assert len(t.losses) == 1 and np.isfinite(t.losses).all()
+
+
 def test_save_load_round_trip_and_checksums(tmp_path):
     model = zoo.build_model(TINY, rng=0)
     X, _ = _images(4)

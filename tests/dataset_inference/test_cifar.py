@@ -1,0 +1,178 @@
+import importlib.util
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from stealkit.dataset_inference import cifar, zoo
+from stealkit.dataset_inference.cifar import (
+    PAPER_CIFAR10,
+    TARGETS,
+    ZOO_CIFAR10,
+    ownership_table,
+    p_value_curves,
+    split_rows,
+    verify_zoo,
+    zoo_embeddings,
+    zoo_members,
+)
+from tests.conftest import REPO
+
+SHIPPED = (ZOO_CIFAR10 / "manifest.json").is_file()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _distances(rng, n, shift):
+    """n private rows then n public rows (3 norms x 2 directions); private ones farther by shift."""
+    base = rng.lognormal(0.0, 0.5, (2 * n, 3, 2))
+    base[:n] *= np.exp(shift)
+    return base
+
+
+def _synthetic_zoo(folder, n=200):
+    """A zoo folder with a known answer: the victim and a copy keep private samples farther
+    from the boundary (by 0.8 and 0.4 in log distance); the independent model does not."""
+    rng = np.random.default_rng(0)
+    arrays = {"V/blind_walk": _distances(rng, n, 0.8),
+              "copy/blind_walk": _distances(rng, n, 0.4),
+              "independent/blind_walk": _distances(rng, n, 0.0)}
+    np.savez(folder / "embeddings.npz", **arrays)
+    members = {name: {"threat_model": row, "file": f"{name}.pt", "sha256": "0" * 64,
+                      "architecture": {"name": "resnet9", "width": 2}, "data": "synthetic",
+                      "epochs": 1, "n_queries": 7 if name == "copy" else 0,
+                      "private_accuracy": 1.0, "test_accuracy": 0.5, "seconds": 1.0}
+               for name, row in (("independent", "I independent"), ("V", "V source"),
+                                 ("copy", "A_Q label-query"))}
+    zoo.write_manifest(folder, {"members": members, "embeddings": {
+        "file": "embeddings.npz", "sha256": zoo.sha256_of(folder / "embeddings.npz")}})
+    return arrays
+
+
+def test_split_rows_halves_each_set():
+    d = np.arange(16)[:, None] * np.ones((1, 3))
+    a, b, c, e = split_rows(d)
+    assert [r[:, 0].tolist() for r in (a, b, c, e)] == [[0, 1, 2, 3], [8, 9, 10, 11],
+                                                        [4, 5, 6, 7], [12, 13, 14, 15]]
+    with pytest.raises(ValueError, match=r"n private then n public rows, n >= 4. Got shape \(9, 3\)"):
+        split_rows(np.ones((9, 3)))
+
+
+def test_verify_zoo_on_synthetic_embeddings_with_a_known_answer(tmp_path):
+    arrays = _synthetic_zoo(tmp_path)
+    emb = {k.split("/")[0]: v for k, v in arrays.items()}
+    results = verify_zoo(emb, rng=0)
+    assert results["V"].verdict == results["copy"].verdict == "stolen"
+    assert results["V"].delta_mean > results["copy"].delta_mean > 0
+    assert results["independent"].p_value > 0.05
+    # the test uses the held-out halves only: 100 private and 100 public samples each
+    assert len(results["V"].private_scores) == len(results["V"].public_scores) == 100
+    again = verify_zoo(emb, rng=0)
+    assert again["copy"].p_value == results["copy"].p_value
+    with pytest.raises(ValueError, match=r"'victim' parameter must name one of .* Got 'W'"):
+        verify_zoo(emb, victim="W")
+
+    curves = p_value_curves(results, sizes=(2, 10, 100, 500), n_draws=20, rng=0)
+    sizes, p = curves["V"]
+    assert sizes.tolist() == [2, 10, 100] and p.shape == (3, 20)  # 500 > 100 held out: dropped
+    assert np.median(p[2]) < np.median(p[0])
+
+
+def test_ownership_table_rows_columns_and_paper_numbers(tmp_path):
+    _synthetic_zoo(tmp_path)
+    rows = ownership_table(tmp_path, m=10, n_draws=20, linear=True, rng=0)
+    assert [r["model"] for r in rows] == ["V source", "A_Q label-query", "I independent"]
+    v = rows[0]
+    assert (v["paper Δμ"], v["paper p"]) == PAPER_CIFAR10["V source"]["blind_walk"]
+    assert v["verdict"] == "stolen" and v["target"] == TARGETS["V source"] == "stolen"
+    assert set(v) >= {"ours Δμ", "ours p (m=100)", "median p (m=10)", "p IQR (m=10)",
+                      "linear Δμ", "linear p"}
+    assert rows[2]["verdict"] == "inconclusive" and rows[2]["target"] == "inconclusive"
+    with pytest.raises(ValueError, match="'method' parameter must be one of 'blind_walk', "
+                                         "'mingd'. Got 'margin'"):
+        ownership_table(tmp_path, method="margin")
+    # a CIFAR-100 zoo is set beside the paper's CIFAR-100 columns
+    manifest = zoo.read_manifest(tmp_path)
+    zoo.write_manifest(tmp_path, {**manifest, "dataset": "CIFAR-100 (load_cifar100)"})
+    rows100 = ownership_table(tmp_path, method="blind_walk", n_draws=5, rng=0)
+    assert rows100[0]["paper Δμ"] == cifar.PAPER_CIFAR100["V source"]["blind_walk"][0] == 1.967
+    assert rows100[0]["ours Δμ"] == v["ours Δμ"]
+    members = zoo_members(tmp_path)
+    assert [r["model"] for r in members][0] == "V source"
+    assert members[1]["queries"] == 7 and members[0]["queries"] is None
+
+
+def _train_zoo_script():
+    spec = importlib.util.spec_from_file_location("train_zoo", REPO / "scripts" / "train_zoo.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("train_zoo", module)  # dataclasses look their module up
+    spec.loader.exec_module(sys.modules["train_zoo"])
+    return sys.modules["train_zoo"]
+
+
+def test_the_cpu_recipe_and_its_command_line():
+    tz = _train_zoo_script()
+    name, recipe = tz.recipe_from_args(tz.parse_args(["--small"]))
+    assert name == "small" and recipe == tz.SMALL
+    # the CPU study's set-up: a small victim fitting its data tightly, many embedded samples
+    assert recipe.victim == {"name": "resnet9", "width": 8} and recipe.other["name"] == "convnet"
+    assert recipe.n_private == 4000 and not recipe.augment
+    assert recipe.n_embed >= 1000 and 1 <= recipe.n_directions <= 3 and recipe.n_mingd > 0
+    assert tz.SHIPPED == ZOO_CIFAR10
+    assert tz.recipe_from_args(tz.parse_args([]))[1] == tz.FULL
+    _, r = tz.recipe_from_args(tz.parse_args(["--small", "--mingd", "0", "--n-directions", "1"]))
+    assert r.n_mingd == 0 and r.n_directions == 1 and r.n_private == 4000
+    args = tz.parse_args(["--small", "--dataset", "cifar100"])
+    _, r = tz.recipe_from_args(args)
+    assert r.victim == {"name": "resnet9", "width": 8, "n_classes": 100}
+    assert r.other["n_classes"] == r.student["n_classes"] == 100 and "n_classes" not in r.generator
+    assert tz.default_out(args) == ZOO_CIFAR10.with_name("zoo_cifar100")
+    assert zoo.build_model(r.victim, rng=0)(torch.zeros(1, 3, 32, 32)).shape == (1, 100)
+    assert str(tz.default_out(tz.parse_args([]))) == "models/cifar10-zoo"
+    with pytest.raises(SystemExit):
+        tz.parse_args(["--small", "--quick"])
+    with pytest.raises(SystemExit, match="--n-directions must be at least 1"):
+        tz.recipe_from_args(tz.parse_args(["--n-directions", "0"]))
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped zoo")
+def test_the_shipped_zoo_loads_and_checks_out():
+    manifest = zoo.read_manifest(ZOO_CIFAR10)
+    assert sum(p.stat().st_size for p in ZOO_CIFAR10.iterdir()) < 5_000_000
+    assert set(manifest["members"]) == {n for n, _ in _train_zoo_script().MEMBERS}
+    assert {m["threat_model"] for m in manifest["members"].values()} == set(PAPER_CIFAR10)
+    models = zoo.load_zoo(ZOO_CIFAR10)  # verifies every SHA-256 before unpickling
+    assert set(models) == set(manifest["members"])
+    assert zoo.sha256_of(ZOO_CIFAR10 / "splits.npz") == manifest["splits"]["sha256"]
+    n = manifest["recipe"]["n_embed"]
+    for method, width in (("blind_walk", manifest["recipe"]["n_directions"]), ("mingd", 10)):
+        emb = zoo_embeddings(method=method)
+        assert set(emb) == set(manifest["members"])
+        rows = 2 * (n if method == "blind_walk" else manifest["embeddings"]["mingd"]["n"])
+        assert all(d.shape == (rows, 3, width) for d in emb.values())
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no shipped zoo")
+def test_the_shipped_victim_reproduces_its_accuracy(offline):
+    from stealkit.datasets import load_cifar10
+
+    member = zoo.read_manifest(ZOO_CIFAR10)["members"]["V"]
+    victim = zoo.load_zoo(ZOO_CIFAR10, names="V")["V"]
+    ds = load_cifar10()
+    with np.load(ZOO_CIFAR10 / "splits.npz") as splits:
+        private = splits["private"]
+    # measured on the float16 weights that are shipped: loading them gives the same numbers
+    assert zoo.accuracy(victim, ds.X_test, ds.y_test) == pytest.approx(
+        member["test_accuracy"], abs=6e-5)
+    assert zoo.accuracy(victim, ds.X_train[private], ds.y_train[private]) == pytest.approx(
+        member["private_accuracy"], abs=6e-5)
+    assert json.loads((ZOO_CIFAR10 / "manifest.json").read_text())["recipe_name"] == "small"
+    assert cifar.ZOO_CIFAR10.name == "zoo_cifar10"
