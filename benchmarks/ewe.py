@@ -33,7 +33,7 @@ from stealkit.datasets import load_mnist
 from stealkit.oracle import Oracle
 from stealkit.watermark.embed import train_backdoor_watermark
 from stealkit.watermark.extraction import extract_by_retraining
-from stealkit.watermark.pretrained import Schedule, mnist_split, train_suite
+from stealkit.watermark.pretrained import Schedule, mnist_split, save_suite, train_suite
 from stealkit.watermark.verify import verify_ownership, watermark_success
 
 
@@ -81,6 +81,10 @@ def main(argv=None) -> int:
                         "(copies vary a lot; default 2)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--save", type=Path, metavar="DIR",
+                        help="also save the first seed's suite there (save_suite), e.g. "
+                        "stealkit/watermark/weights: the shipped weights, without training "
+                        "them twice")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     schedule = Schedule.quick() if args.quick else Schedule()
@@ -89,6 +93,12 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         start = time.perf_counter()
         suite = train_suite(seed=seed, schedule=schedule, progress=False)
+        if args.save is not None and seed == args.seeds[0]:
+            import shlex
+            import sys
+
+            save_suite(suite, args.save,
+                       command="python benchmarks/ewe.py " + shlex.join(sys.argv[1:]))
         m = suite.metrics
         acc, wsr, own = m["accuracy"], m["watermark_success"], m["ownership"]
         row = {

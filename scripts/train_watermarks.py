@@ -3,10 +3,10 @@
     python scripts/train_watermarks.py                # the shipped weights (seed 0)
     python scripts/train_watermarks.py --quick --out /tmp/wm   # a smoke test
 
-Cost of the default schedule (Schedule()): about 15 epoch-equivalents of the
+Cost of the default schedule (Schedule()): about 17 epoch-equivalents of the
 paper's small CNN over 50,000 MNIST images (clean 4 epochs, victim 2 + 2 with
 every other step a watermark step for the backdoor and for EWE, 3 copies of
-3 epochs over 10,000 attacker images, one independent model): about 12 min
+10 epochs over 10,000 attacker images, one independent model): about 15 min
 on one CPU thread of a quiet 2-core machine, a minute or two on a GPU. The
 paper's schedule (10 + 10 epochs, batch 512) would be about 45 min on 2 CPU
 cores for the victim alone.

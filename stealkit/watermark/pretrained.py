@@ -98,7 +98,12 @@ class Schedule:
     watermark_epochs : int
         Epochs of watermark embedding (backdoor and EWE alike).
     extraction_epochs : int
-        The attacker's epochs over its labelled images.
+        The attacker's epochs over its labelled images (also the independent
+        model's). 10: the attacker trains its copy until it matches the victim
+        (98.3 % accuracy). With 3 epochs (96.7 %) the copies of the EWE victim
+        kept no more of the watermark than copies of the clean one (11 % vs
+        16 % on seed 0); with 10, two copies kept 49 % and 75 %, the clean
+        victim's copy 8 %.
     batch_size, lr : int, float
         Adam, for every model.
     source, target : int
@@ -126,7 +131,7 @@ class Schedule:
     n_owner: int = 50_000
     pretrain_epochs: int = 2
     watermark_epochs: int = 2
-    extraction_epochs: int = 3
+    extraction_epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
     source: int = 1
