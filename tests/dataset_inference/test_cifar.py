@@ -1,6 +1,7 @@
 import importlib.util
 import json
 import sys
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -176,3 +177,78 @@ def test_the_shipped_victim_reproduces_its_accuracy(offline):
         member["private_accuracy"], abs=6e-5)
     assert json.loads((ZOO_CIFAR10 / "manifest.json").read_text())["recipe_name"] == "small"
     assert cifar.ZOO_CIFAR10.name == "zoo_cifar10"
+
+
+def test_query_images_extend_the_outside_split_within_the_disjoint_half():
+    tz = _train_zoo_script()
+    half = np.arange(100, 200)
+    outside = np.sort(np.random.default_rng(0).choice(half, 20, replace=False))
+    q = tz.query_images(outside, half, 50, seed=0)
+    assert len(q) == 50 and np.all(np.diff(q) > 0) and np.isin(outside, q).all()
+    assert np.isin(q, half).all()
+    assert np.array_equal(q, tz.query_images(outside, half, 50, seed=0))  # reproducible
+    assert tz.query_images(outside, half, 20, seed=0) is outside  # as before n_queries
+    small = tz.query_images(outside, half, 5, seed=0)
+    assert len(small) == 5 and np.isin(small, outside).all()
+    assert np.array_equal(tz.query_images(outside, half, 10_000, seed=0), half)  # capped
+
+
+def test_query_budget_and_retraining_options():
+    tz = _train_zoo_script()
+    # the shipped recipe: both query thieves label 16,000 unlabelled images of their own
+    assert tz.SMALL.n_queries == 16_000 and tz.FULL.n_queries == tz.FULL.n_private
+    _, r = tz.recipe_from_args(tz.parse_args(["--small", "--n-queries", "4000"]))
+    assert r == replace(tz.SMALL, n_queries=4000)
+    with pytest.raises(SystemExit, match="--n-queries must be at least 1"):
+        tz.recipe_from_args(tz.parse_args(["--small", "--n-queries", "0"]))
+    args = tz.parse_args(["--small", "--only", "label_query", "logit_query"])
+    assert args.only == ["label_query", "logit_query"]
+    with pytest.raises(SystemExit):  # the victim cannot be retrained alone: the others copy it
+        tz.parse_args(["--only", "V"])
+    # --only may change the query budget, nothing else; zoos from before n_queries count as
+    # n_queries = n_private
+    stored = json.loads(json.dumps(asdict(tz.SMALL)))
+    del stored["n_queries"]
+    assert tz._recipe_mismatch(stored, replace(tz.SMALL, n_queries=123)) == []
+    assert tz._recipe_mismatch(stored, replace(tz.SMALL, epochs=3)) == ["epochs"]
+
+
+def test_retraining_needs_an_existing_zoo(tmp_path):
+    tz = _train_zoo_script()
+    with pytest.raises(SystemExit, match="--only retrains members of an existing zoo"):
+        tz.main(["--quick", "--out", str(tmp_path / "none"), "--only", "label_query"])
+    _synthetic_zoo(tmp_path)
+    manifest = zoo.read_manifest(tmp_path)
+    zoo.write_manifest(tmp_path, {**manifest, "seed": 0, "dataset": "CIFAR-10 (load_cifar10)",
+                                  "recipe": json.loads(json.dumps(asdict(tz.QUICK)))})
+    with pytest.raises(SystemExit, match=r"another recipe or seed \(differs on: epochs\)"):
+        tz.main(["--quick", "--epochs", "3", "--out", str(tmp_path), "--only", "label_query"])
+    assert not [p for p in tmp_path.parent.iterdir() if "-retrain-" in p.name]
+
+
+def test_updated_manifest_swaps_members_and_keeps_the_history():
+    tz = _train_zoo_script()
+    member = {"sha256": "a", "n_queries": 10, "private_accuracy": 0.5, "test_accuracy": 0.4,
+              "seconds": 10.0, "file": "q.pt"}
+    old = {"created": "t0", "command": "train_zoo.py --small", "device": "cpu", "torch": "x",
+           "members": {"V": {**member, "n_queries": 0}, "q": member},
+           "seconds": {"training": 100.0, "total": 300.0, "cpu_process": 290.0},
+           "embeddings": {"sha256": "e", "queries": {
+               "V": {"blind_walk_seconds": 50.0}, "q": {"blind_walk_seconds": 40.0,
+                                                        "mingd_seconds": 20.0}}},
+           "splits": {"sha256": "s"}, "recipe": {}}
+    new = {**member, "sha256": "b", "n_queries": 40, "seconds": 25.0}
+    m = tz._updated_manifest(old, ["q"], {"q": new}, {"q": {"blind_walk_seconds": 45.0,
+                                                            "mingd_seconds": 30.0}},
+                             tz.SMALL, {"sha256": "s2"}, "e2", {"training": 26.0,
+                                                                "total": 101.0,
+                                                                "cpu_process": 99.0},
+                             "t1", "train_zoo.py --small --only q", "cpu")
+    assert m["members"]["q"] == new and m["members"]["V"] == old["members"]["V"]
+    assert m["embeddings"]["sha256"] == "e2" and m["splits"]["sha256"] == "s2"
+    assert m["embeddings"]["queries"]["q"]["mingd_seconds"] == 30.0
+    # the zoo's cost: the first run's, with q's training (+15 s) and embeddings (+15 s) swapped
+    assert (m["seconds"]["training"], m["seconds"]["total"]) == (115.0, 330.0)
+    assert [r["command"] for r in m["runs"]] == [old["command"], "train_zoo.py --small --only q"]
+    assert m["runs"][1]["replaced"]["q"]["sha256"] == "a" and m["command"] == old["command"]
+    assert m["recipe"]["n_queries"] == 16_000 and old["members"]["q"]["sha256"] == "a"
