@@ -2,6 +2,7 @@ import importlib.util
 import json
 import sys
 from dataclasses import asdict, replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +20,10 @@ from stealkit.dataset_inference.cifar import (
     zoo_embeddings,
     zoo_members,
 )
-from tests.conftest import REPO
 
 SHIPPED = (ZOO_CIFAR10 / "manifest.json").is_file()
+
+REPO = Path(__file__).resolve().parents[2]  # the repository (tests/ is not a package)
 
 
 @pytest.fixture(autouse=True)
