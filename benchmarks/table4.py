@@ -21,26 +21,18 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 from stealkit.attacks.experiments import (
     PAPER_TABLE4,
     load_table4_data,
     table4_row,
+    table4_summary,
     table4_victim,
 )
 from stealkit.course import compare_with_paper
 
 
-def _mean_sd(values, scale=100.0, digits=2) -> str:
-    v = np.asarray(values, dtype=float) * scale
-    if len(v) == 1:
-        return f"{v[0]:.{digits}f}"
-    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
-
-
 def run(seeds, *, n_unif: int = 100_000, log=print, records: list | None = None) -> list[dict]:
-    measured: dict[tuple[str, int], list[dict]] = {}
+    records = [] if records is None else records  # every (seed, row), for --json
     for seed in seeds:
         data = load_table4_data(rng=seed)
         victims = {}
@@ -52,9 +44,7 @@ def run(seeds, *, n_unif: int = 100_000, log=print, records: list | None = None)
                 log(f"seed {seed}: trained the {model} victim in {time.perf_counter() - t0:.0f} s")
             row = table4_row(model, n, dataset=data, victim=victims[model], n_unif=n_unif,
                              rng=seed)
-            measured.setdefault((model, n), []).append(row)
-            if records is not None:
-                records.append({**row, "seed": seed})
+            records.append({**row, "seed": seed})
             log(f"seed {seed}: {model:7s} {n:6,d} queries  1-R_test {row['1-R_test']:.4%}  "
                 f"1-R_unif {row['1-R_unif']:.4%}  {row['time (s)']:.1f} s"
                 + (f"  exact={row['exact']}" if "exact" in row else ""))
@@ -62,30 +52,10 @@ def run(seeds, *, n_unif: int = 100_000, log=print, records: list | None = None)
         # queries dealt out evenly: a category seen only once leaves a weight undetermined.
         row = table4_row("ovr", 265, dataset=data, victim=victims["ovr"], n_unif=n_unif,
                          balanced=True, rng=seed)
-        measured.setdefault(("ovr, balanced", 265), []).append(row)
-        if records is not None:
-            records.append({**row, "balanced": True, "seed": seed})
+        records.append({**row, "balanced": True, "seed": seed})
         log(f"seed {seed}: ovr, balanced queries  265 queries  1-R_test {row['1-R_test']:.4%}  "
             f"1-R_unif {row['1-R_unif']:.4%}")
-    rows = []
-    balanced = {**PAPER_TABLE4[2], "model": "ovr, balanced"}
-    for paper in (*PAPER_TABLE4[:3], balanced, *PAPER_TABLE4[3:]):
-        ours = measured[(paper["model"], paper["queries"])]
-        row = {
-            "model": paper["model"],
-            "unknowns": ours[0]["unknowns"],
-            "queries": paper["queries"],
-            "paper 1-R_test (%)": 100 * paper["1-R_test"],
-            "ours 1-R_test (%)": _mean_sd([r["1-R_test"] for r in ours]),
-            "paper 1-R_unif (%)": 100 * paper["1-R_unif"],
-            "ours 1-R_unif (%)": _mean_sd([r["1-R_unif"] for r in ours]),
-            "paper time (s)": paper["time (s)"],
-            "ours time (s)": _mean_sd([r["time (s)"] for r in ours], scale=1.0, digits=1),
-        }
-        if "exact" in ours[0]:
-            row["exact fits"] = f"{sum(r['exact'] for r in ours)}/{len(ours)}"
-        rows.append(row)
-    return rows
+    return table4_summary(records)
 
 
 def main(argv=None) -> int:

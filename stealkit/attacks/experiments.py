@@ -50,6 +50,7 @@ __all__ = [
     "load_table4_data",
     "table4_victim",
     "table4_row",
+    "table4_summary",
     "table7_row",
     "rounding_row",
     "Figure2Panel",
@@ -281,6 +282,57 @@ def rounding_row(
         "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=dataset.sample_uniform,
                                  n_samples=n_unif, rng=rng),
     }
+
+
+def _mean_sd(values, scale: float, digits: int) -> str:
+    v = np.asarray(values, dtype=float) * scale
+    if len(v) == 1:
+        return f"{v[0]:.{digits}f}"
+    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
+
+
+def table4_summary(records: Any) -> list[dict[str, Any]]:
+    """Table 4 beside the paper from per-seed :func:`table4_row` records.
+
+    ``records`` are ``table4_row`` dicts with a ``"seed"`` (and ``"balanced": True``
+    for balanced-query rows), as ``benchmarks/table4.py --json`` writes them. One row
+    per paper row (plus "ovr, balanced" after one-vs-rest at 265 queries, when
+    measured): queries, both 1 − R columns and time, paper beside ours as
+    mean ± sd over the seeds (in %), how many MLP fits were exact, and the seeds.
+    """
+    records = list(records)
+    measured: dict[tuple[str, int], list[dict]] = {}
+    for r in records:
+        model = r["model"] + (", balanced" if r.get("balanced") else "")
+        measured.setdefault((model, r["queries"]), []).append(r)
+    if not measured:
+        raise ValueError("'records' holds no table4_row results.")
+    papers = []
+    for paper in PAPER_TABLE4:
+        papers.append(paper)
+        if (paper["model"], paper["queries"]) == ("ovr", 265):
+            papers.append({**paper, "model": "ovr, balanced"})
+    rows = []
+    for paper in papers:
+        ours = measured.get((paper["model"], paper["queries"]))
+        if not ours:
+            continue
+        row = {
+            "model": paper["model"],
+            "unknowns": ours[0]["unknowns"],
+            "queries": paper["queries"],
+            "paper 1-R_test (%)": 100 * paper["1-R_test"],
+            "ours 1-R_test (%)": _mean_sd([r["1-R_test"] for r in ours], 100.0, 2),
+            "paper 1-R_unif (%)": 100 * paper["1-R_unif"],
+            "ours 1-R_unif (%)": _mean_sd([r["1-R_unif"] for r in ours], 100.0, 2),
+            "paper time (s)": paper["time (s)"],
+            "ours time (s)": _mean_sd([r["time (s)"] for r in ours], 1.0, 1),
+            "exact fits": (f"{sum(r['exact'] for r in ours)}/{len(ours)}"
+                           if "exact" in ours[0] else None),
+            "seeds": len(ours),
+        }
+        rows.append(row)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,24 @@ def test_equation_solving_plots_and_rounding_widget():
     assert "0 decimals" in ax.get_title() and len(ax.get_lines()[0].get_xdata()) == 3
     with pytest.raises(ValueError, match="'n_queries'"):
         interactive_rounding(victim, data, n_queries=0)
+
+
+def test_table4_summary_means_and_spreads_over_seeds():
+    from stealkit.attacks.experiments import table4_summary
+
+    def rec(model, q, test, unif, seed, **extra):
+        return {"model": model, "unknowns": 530, "queries": q, "1-R_test": test, "1-R_unif": unif,
+                "time (s)": 2.0 + seed, "seed": seed, **extra}
+
+    records = [rec("ovr", 265, 1.0, 0.998, 0), rec("ovr", 265, 1.0, 1.0, 1),
+               rec("ovr", 265, 1.0, 1.0, 0, balanced=True),
+               rec("mlp", 1112, 0.99, 0.95, 0, exact=False)]
+    rows = {(r["model"], r["queries"]): r for r in table4_summary(records)}
+    assert list(rows) == [("ovr", 265), ("ovr, balanced", 265), ("mlp", 1112)]
+    assert rows["ovr", 265]["ours 1-R_unif (%)"] == "99.90 ± 0.14"
+    assert rows["ovr", 265]["ours time (s)"] == "2.5 ± 0.7" and rows["ovr", 265]["seeds"] == 2
+    assert rows["ovr, balanced", 265]["ours 1-R_unif (%)"] == "100.00"
+    assert rows["mlp", 1112]["exact fits"] == "0/1" and rows["ovr", 265]["exact fits"] is None
+    assert rows["mlp", 1112]["paper 1-R_test (%)"] == pytest.approx(98.17)
+    with pytest.raises(ValueError, match="no table4_row results"):
+        table4_summary([])
