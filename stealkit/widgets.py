@@ -21,6 +21,7 @@ __all__ = [
     "interactive_linear_toy",
     "interactive_equation_solving",
     "interactive_rounding",
+    "interactive_zoo_ownership",
 ]
 
 
@@ -280,3 +281,46 @@ def interactive_rounding(victim: Any, dataset: Any, *, n_queries: int, rows: Any
     slider.observe(show, names="value")
     show()
     return W.VBox([slider, out])
+
+
+def interactive_zoo_ownership(regressor: Any, embeddings: Any, labels: Any, *,
+                              max_draw: int = 50) -> W.Widget:
+    """Dataset inference on one zoo member at a time: suspect, m and the draw.
+
+    ``embeddings`` maps each member to its zoo embedding (n private then n
+    public rows, as :func:`~stealkit.dataset_inference.cifar.split_rows` reads
+    it); the held-out halves are tested. Each change draws m + m held-out rows
+    (``rng`` = the draw), scores them with ``regressor`` and runs the ownership
+    test; the histogram of the scores shows the verdict.
+    """
+    from stealkit.dataset_inference.cifar import split_rows
+    from stealkit.dataset_inference.regressor import verify_ownership
+    from stealkit.plots import plot_margins
+
+    labels = dict(labels)
+    if not labels or any(name not in embeddings for name in labels):
+        raise ValueError("Every member in 'labels' needs an embedding in 'embeddings'.")
+    held_out = {name: split_rows(embeddings[name])[2:] for name in labels}
+    n = min(len(private) for private, _ in held_out.values())
+    suspect = W.Dropdown(options=[(label, name) for name, label in labels.items()],
+                         description="suspect")
+    m = W.IntSlider(value=min(10, n), min=2, max=n, description="m", continuous_update=False)
+    draw = W.IntSlider(value=0, min=0, max=max_draw, description="draw", continuous_update=False)
+    out = W.Output()
+
+    def show(*_):
+        out.clear_output(wait=True)
+        with out:
+            private, public = held_out[suspect.value]
+            result = verify_ownership(regressor, private, public, m=m.value, rng=draw.value)
+            fig, ax = plt.subplots(figsize=(6.5, 4))
+            plot_margins(result.private_scores, result.public_scores, test=result.test, ax=ax)
+            ax.set(xlabel="regressor score g (−1: looks private)",
+                   title=f"{labels[suspect.value]}, m = {m.value}: {result.verdict} "
+                         f"(p = {result.p_value:.2g})")
+            plt.show()
+
+    for control in (suspect, m, draw):
+        control.observe(show, names="value")
+    show()
+    return W.VBox([W.HBox([suspect, m, draw]), out])
