@@ -46,6 +46,18 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from stealkit._torch import (
+    batched,
+    check_module,
+    default_init_,
+    label_accuracy,
+    n_outputs,
+    progress_bar,
+    resolve_device,
+    soft_cross_entropy,
+    torch_generator,
+    train_epochs,
+)
 from stealkit.dataset_inference.embeddings import _as_inputs, _check_int, _check_positive
 
 __all__ = [
@@ -198,11 +210,6 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
 }
 
 
-def _torch_generator(rng: np.random.Generator) -> torch.Generator:
-    """A CPU torch generator seeded from ``rng`` (advances ``rng`` by one draw)."""
-    return torch.Generator().manual_seed(int(rng.integers(2**62)))
-
-
 def build_model(
     architecture: str | Mapping[str, Any], *, rng: int | np.random.Generator | None = None
 ) -> nn.Module:
@@ -219,20 +226,13 @@ def build_model(
             f"The 'architecture' must name one of {', '.join(map(repr, ARCHITECTURES))}. "
             f"Got {name!r}."
         )
-    g = _torch_generator(np.random.default_rng(rng))
+    g = torch_generator(np.random.default_rng(rng))
     with torch.random.fork_rng(devices=[]):  # construction draws from (and restores) the global RNG
         try:
             model = ARCHITECTURES[name](**spec)
         except TypeError as exc:
             raise ValueError(f"Bad options {spec} for architecture {name!r}: {exc}") from None
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.Conv2d | nn.Linear):
-                bound = 1.0 / np.sqrt(module.weight[0].numel())
-                module.weight.uniform_(-bound, bound, generator=g)
-                if module.bias is not None:
-                    module.bias.uniform_(-bound, bound, generator=g)
-    return model
+    return default_init_(model, g)
 
 
 def split_indices(
@@ -282,23 +282,6 @@ class Training:
         )
 
 
-def _device(device: Any) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"The 'device' parameter is not a torch device: {exc}") from None
-
-
-def _check_module(model: Any, name: str = "model") -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(
-            f"The '{name}' parameter must be a torch.nn.Module. Got {type(model).__name__}."
-        )
-    return model
-
-
 def _images(X: Any, name: str = "X") -> torch.Tensor:
     t = _as_inputs(X)
     if t.ndim != 4 or t.shape[1] != 3:
@@ -338,18 +321,6 @@ def _augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return out.permute(0, 3, 1, 2).contiguous()
 
 
-def _soft_ce(logits: torch.Tensor, target: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
-    if target.ndim == 1:
-        return F.cross_entropy(logits, target, label_smoothing=smoothing)
-    return -(target * F.log_softmax(logits, dim=1)).sum(1).mean()
-
-
-def _progress(total: int, description: str, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=description, disable=not enabled, leave=False, unit="step")
-
-
 def _fit(
     model: nn.Module,
     X: torch.Tensor,
@@ -368,40 +339,33 @@ def _fit(
     loss_scale: float = 1.0,
 ) -> np.ndarray:
     """SGD (Nesterov, momentum 0.9) with a one-cycle learning rate; returns the step losses."""
-    g = _torch_generator(rng)
+    g = torch_generator(rng)
     model.to(device).train()
     Xd = X.to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True,
                                 weight_decay=weight_decay)
-    n_batches = -(-len(X) // batch_size)
-    total = epochs * n_batches
+    total = epochs * -(-len(X) // batch_size)
     warm = max(1, total // 5)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
         lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)),
     )
     amp = device.type == "cuda"
-    losses = []
-    with _progress(total, description, progress) as bar:
-        for _ in range(epochs):
-            order = torch.randperm(len(X), generator=g).to(device)
-            for b in range(n_batches):
-                idx = order[b * batch_size : (b + 1) * batch_size]
-                xb = Xd[idx]
-                if augment:
-                    xb = _augment(xb, g)
-                target = target_fn(xb, idx)
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-                    logits = model(xb)
-                loss = _soft_ce(logits.float(), target, smoothing) * loss_scale
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                losses.append(loss.item())
-                bar.update()
+
+    def loss_of(idx):
+        xb = Xd[idx]
+        if augment:
+            xb = _augment(xb, g)
+        target = target_fn(xb, idx)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+            logits = model(xb)
+        return soft_cross_entropy(logits.float(), target, smoothing) * loss_scale
+
+    losses = train_epochs(len(X), loss_of, optimizer, epochs=epochs, batch_size=batch_size, g=g,
+                          progress=progress, description=description, unit="step",
+                          after_step=schedule.step, index_device=device)
     model.eval()
-    return np.asarray(losses)
+    return losses
 
 
 def _train_args(epochs, batch_size, lr, weight_decay, smoothing):
@@ -462,11 +426,11 @@ def train_classifier(
     -------
     Training
     """
-    model = _check_module(model)
+    model = check_module(model)
     args = _train_args(epochs, batch_size, lr, weight_decay, label_smoothing)
     X = _images(X)
-    y = _targets(y, len(X), _n_outputs(model))
-    device = _device(device)
+    y = _targets(y, len(X), n_outputs(model))
+    device = resolve_device(device)
     start = time.perf_counter()
     yd = y.to(device)
     losses = _fit(model, X, lambda xb, idx: yd[idx], augment=bool(augment),
@@ -498,11 +462,11 @@ def distill(
     private data and the victim, and matches the victim's probabilities at
     ``temperature`` on every (augmented) batch; no true labels are used.
     """
-    teacher, student = _check_module(teacher, "teacher"), _check_module(student, "student")
+    teacher, student = check_module(teacher, "teacher"), check_module(student, "student")
     args = _train_args(epochs, batch_size, lr, weight_decay, 0)
     temperature = _check_positive(temperature, "temperature")
     X = _images(X)
-    device = _device(device)
+    device = resolve_device(device)
     teacher.to(device).eval()
     start = time.perf_counter()
 
@@ -551,7 +515,7 @@ def fine_tune(
     ``model`` itself is left unchanged. A small learning rate keeps what the
     victim learned, as the threat model assumes.
     """
-    model = copy.deepcopy(_check_module(model))
+    model = copy.deepcopy(check_module(model))
     return train_classifier(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
                             weight_decay=weight_decay, augment=augment,
                             threat_model=threat_model, rng=rng, device=device,
@@ -587,7 +551,7 @@ def extract(
             "The 'oracle' parameter must be a stealkit Oracle answering 'label' or 'proba'. "
             f"Got {oracle!r}."
         )
-    student = _check_module(student, "student")
+    student = check_module(student, "student")
     _train_args(epochs, batch_size, lr, weight_decay, 0)
     X = _images(X)
     before = oracle.n_queries
@@ -627,7 +591,7 @@ def zero_shot_distill(
     used. Their run takes 80,000 iterations and an attention-transfer term;
     this one is far shorter and without it, so expect a much weaker student.
     """
-    teacher, student = _check_module(teacher, "teacher"), _check_module(student, "student")
+    teacher, student = check_module(teacher, "teacher"), check_module(student, "student")
     iterations = _check_int(iterations, "iterations", minimum=1)
     batch_size = _check_int(batch_size, "batch_size", minimum=2)
     student_steps = _check_int(student_steps, "student_steps", minimum=1)
@@ -636,9 +600,9 @@ def zero_shot_distill(
     rng = np.random.default_rng(rng)
     if generator is None:
         generator = build_model("generator", rng=rng)
-    generator = _check_module(generator, "generator")
-    device = _device(device)
-    g = _torch_generator(rng)
+    generator = check_module(generator, "generator")
+    device = resolve_device(device)
+    g = torch_generator(rng)
     teacher.to(device).eval()
     student.to(device).train()
     generator.to(device).train()
@@ -661,7 +625,7 @@ def zero_shot_distill(
 
     losses, start = [], time.perf_counter()
     try:
-        with _progress(iterations, f"training {threat_model}", progress) as bar:
+        with progress_bar(iterations, f"training {threat_model}", progress, unit="step") as bar:
             for _ in range(iterations):
                 with amp():
                     x = generator(noise())
@@ -691,39 +655,16 @@ def zero_shot_distill(
 
 
 # --------------------------------------------------------------------------- evaluation
-def _n_outputs(model: nn.Module) -> int:
-    last = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if not last:
-        raise ValueError("The 'model' must end in a torch.nn.Linear layer (its logits).")
-    return last[-1].out_features
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-@torch.no_grad()
 def predict_logits(model: nn.Module, X: Any, *, batch_size: int = 1024) -> np.ndarray:
     """Logits ``(n, n_classes)`` of ``model`` on images ``X`` (eval mode, its device)."""
-    model, X = _check_module(model), _images(X)
-    device, was_training = _device_of(model), model.training
-    model.eval()
-    try:
-        out = [model(X[s : s + batch_size].to(device)).float().cpu()
-               for s in range(0, len(X), batch_size)]
-    finally:
-        model.train(was_training)
+    model, X = check_module(model), _images(X)
+    out = batched(model, X, lambda xb: model(xb).float().cpu(), batch_size)
     return torch.cat(out).numpy()
 
 
 def accuracy(model: nn.Module, X: Any, y: Any) -> float:
     """Fraction of images ``X`` whose predicted class is ``y``."""
-    pred = predict_logits(model, X).argmax(1)
-    y = np.asarray(y)
-    if y.shape != pred.shape:
-        raise ValueError(f"The 'y' parameter must have shape {pred.shape}. Got {y.shape}.")
-    return float(np.mean(pred == y))
+    return label_accuracy(predict_logits(model, X).argmax(1), y)
 
 
 # --------------------------------------------------------------------------- storage
@@ -746,7 +687,7 @@ def save_model(model: nn.Module, path: str | Path) -> str:
     The model in memory is rounded to the stored float16 values too, so that
     what is measured afterwards (accuracy, embeddings) is what is shipped.
     """
-    model = _check_module(model)
+    model = check_module(model)
     state = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
              for k, v in model.state_dict().items()}
     model.load_state_dict({k: v.float() if v.is_floating_point() else v

@@ -12,6 +12,11 @@ from typing import Any
 
 import numpy as np
 
+# shared with the dataset-inference zoo; imported from here by the watermark modules
+from stealkit._torch import check_module as check_module
+from stealkit._torch import resolve_device as resolve_device
+from stealkit._torch import torch_generator as torch_generator
+
 
 def check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None) -> int:
     rule = f"an int >= {minimum}" if maximum is None else f"an int in [{minimum}, {maximum}]"
@@ -51,16 +56,6 @@ def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
 
 def check_class(value: Any, name: str, n_classes: int) -> int:
     return check_int(value, name, minimum=0, maximum=n_classes - 1)
-
-
-def check_module(model: Any, name: str = "model"):
-    import torch
-
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(
-            f"The '{name}' parameter must be a torch.nn.Module. Got {type(model).__name__}."
-        )
-    return model
 
 
 def as_images(X: Any, name: str = "X"):
@@ -134,24 +129,3 @@ def as_labels(y: Any, name: str, n: int, n_classes: int):
         f"The '{name}' parameter must be int labels of shape ({n},) or probabilities of shape "
         f"({n}, {n_classes}). Got dtype {t.dtype} and shape {tuple(t.shape)}."
     )
-
-
-def torch_generator(rng: np.random.Generator):
-    """A CPU torch generator seeded from ``rng`` (advances ``rng`` by one draw)."""
-    import torch
-
-    g = torch.Generator()
-    g.manual_seed(int(rng.integers(2**62)))
-    return g
-
-
-def resolve_device(device: Any):
-    """``None`` picks CUDA when present, else the CPU."""
-    import torch
-
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"The 'device' parameter is not a torch device: {exc}") from None

@@ -30,6 +30,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from stealkit._torch import (
+    batched,
+    epoch_batches,
+    evaluating,
+    n_outputs,
+    progress_bar,
+    soft_cross_entropy,
+)
 from stealkit.watermark._checks import (
     as_images,
     as_labels,
@@ -41,7 +49,7 @@ from stealkit.watermark._checks import (
     resolve_device,
     torch_generator,
 )
-from stealkit.watermark.models import LAYERS, _n_outputs, progress_bar
+from stealkit.watermark.models import LAYERS
 from stealkit.watermark.snnl import METRICS, snnl
 
 __all__ = [
@@ -296,7 +304,7 @@ def find_trigger_position(
                                         strict=False, high=1.0)
         if target is None:
             raise ValueError("The 'target' parameter is needed with 'max_false_positive'.")
-        target = check_class(target, "target", _n_outputs(model))
+        target = check_class(target, "target", n_outputs(model))
     temps = _temperatures(temperature, len(layers))
     metric = check_choice(metric, "metric", METRICS)
     batch_size = check_int(batch_size, "batch_size", minimum=2)
@@ -305,10 +313,8 @@ def find_trigger_position(
         raise ValueError("'X_source' and 'X_target' need at least 2 images each.")
     device = next(model.parameters()).device
     _check_layer_names(model, layers, Xs.to(device))
-    was_training = model.training
-    model.eval()
     grad_sum = torch.zeros(28, 28)
-    try:
+    with evaluating(model):
         for start in range(0, len(Xs), batch_size):
             xs = Xs[start : start + batch_size].to(device).requires_grad_(True)
             if len(xs) < 2:
@@ -318,8 +324,6 @@ def find_trigger_position(
             total = sum(_layer_snnl(model, xs, xt, layers, temps, metric))
             (g,) = torch.autograd.grad(total, xs)
             grad_sum += g.sum((0, 1)).cpu()
-    finally:
-        model.train(was_training)
     gradient = (grad_sum / len(Xs)).double().numpy()
     from scipy.signal import correlate2d
 
@@ -332,11 +336,7 @@ def find_trigger_position(
     for rank, flat in enumerate(order):
         r, c = (int(v) for v in np.unravel_index(flat, heatmap.shape))
         stamped = Watermark(0, target, trigger, (r, c)).apply(probe)
-        with torch.no_grad():
-            model.eval()
-            hits = torch.cat([model(stamped[s : s + 256].to(device)).argmax(1).cpu()
-                              for s in range(0, len(stamped), 256)])
-            model.train(was_training)
+        hits = torch.cat(batched(model, stamped, lambda xb: model(xb).argmax(1).cpu(), 256))
         fp = float((hits == target).float().mean())
         if fp <= max_false_positive:
             return TriggerSearch(position=(r, c), heatmap=heatmap, gradient=gradient,
@@ -367,17 +367,15 @@ def fgsm_watermark(
     """
     model = check_module(model)
     layers = _check_layers(model, layers)
-    target = check_class(target, "target", _n_outputs(model))
+    target = check_class(target, "target", n_outputs(model))
     steps = check_int(steps, "steps", minimum=0)
     epsilon = check_real(epsilon, "epsilon", high=1.0)
     temps = _temperatures(temperature, len(layers))
     metric = check_choice(metric, "metric", METRICS)
     Xw, Xt = as_images(X_watermarked, "X_watermarked"), as_images(X_target, "X_target")
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     out = Xw.clone()
-    try:
+    with evaluating(model):
         for _ in range(steps):
             for start in range(0, len(out), 128):
                 x = out[start : start + 128].to(device).requires_grad_(True)
@@ -391,8 +389,6 @@ def fgsm_watermark(
                     (g_s,) = torch.autograd.grad(total, x)
                     x = (x + epsilon * g_s.sign()).clamp(0, 1).detach()
                 out[start : start + len(x)] = x.cpu()
-    finally:
-        model.train(was_training)
     return out
 
 
@@ -404,7 +400,7 @@ def _embed(
     model = check_module(model)
     layers = _check_layers(model, layers)
     X = as_images(X)
-    n_classes = _n_outputs(model)
+    n_classes = n_outputs(model)
     y = as_labels(y, "y", len(X), n_classes)
     source = check_class(source, "source", n_classes)
     target = check_class(target, "target", n_classes)
@@ -462,7 +458,7 @@ def _embed(
     model.train()
     with progress_bar(epochs * steps_per_epoch, f"{method} watermark", progress) as bar:
         for _ in range(epochs):
-            order, b = torch.randperm(len(X), generator=g), 0
+            batches, b = epoch_batches(len(X), batch_size, g), 0
             for step in range(1, steps_per_epoch + 1):
                 if step % ratio == 0 or b >= n_task:  # Algorithm 1, line 10
                     if w_pos + half > len(X_w):
@@ -479,12 +475,10 @@ def _embed(
                     t_grads = (torch.autograd.grad(sum(values), temps_t, retain_graph=True)
                                if temperature_lr else None)
                 else:
-                    idx = order[b * batch_size : (b + 1) * batch_size]
+                    idx = batches[b]
                     b += 1
                     yb = y[idx].to(device)
-                    logits = model(X[idx].to(device))
-                    loss = (F.cross_entropy(logits, yb) if yb.ndim == 1
-                            else -(yb * F.log_softmax(logits, 1)).sum(1).mean())
+                    loss = soft_cross_entropy(model(X[idx].to(device)), yb)
                     t_grads = None
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

@@ -24,6 +24,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from stealkit._torch import (
+    batched,
+    default_init_,
+    device_of,
+    label_accuracy,
+    n_outputs,
+    soft_cross_entropy,
+    train_epochs,
+)
 from stealkit.watermark._checks import (
     as_images,
     as_labels,
@@ -82,12 +91,7 @@ def mnist_cnn(*, n_classes: int = 10, rng: int | np.random.Generator | None = No
     g = torch_generator(np.random.default_rng(rng))
     with torch.random.fork_rng(devices=[]):  # the default init draws; leave global state as it was
         model = MnistCNN(n_classes)
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d | nn.Linear):
-            bound = 1.0 / np.sqrt(module.weight[0].numel())
-            nn.init.uniform_(module.weight, -bound, bound, generator=g)
-            nn.init.uniform_(module.bias, -bound, bound, generator=g)
-    return model
+    return default_init_(model, g)
 
 
 @dataclass(frozen=True)
@@ -105,19 +109,6 @@ class Training:
             f"Training({self.epochs} epoch(s) over {self.n_samples:,} samples, "
             f"final loss {self.losses[-1]:.3f}, {self.seconds:.0f} s on {self.device})"
         )
-
-
-def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    if target.ndim == 1:
-        return F.cross_entropy(logits, target)
-    return -(target * F.log_softmax(logits, dim=1)).sum(1).mean()
-
-
-def progress_bar(total: int, description: str, enabled: bool):
-    """A tqdm bar (the notebook flavour in Jupyter), or a silent stand-in."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=description, disable=not enabled, leave=False, unit="batch")
 
 
 def train_classifier(
@@ -163,7 +154,7 @@ def train_classifier(
     """
     model = check_module(model)
     X = as_images(X)
-    n_classes = _n_outputs(model)
+    n_classes = n_outputs(model)
     y = as_labels(y, "y", len(X), n_classes)
     epochs = check_int(epochs, "epochs", minimum=0)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -174,25 +165,16 @@ def train_classifier(
     device = resolve_device(device)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    n_batches = -(-len(X) // batch_size)
-    losses, start = [], time.perf_counter()
-    with progress_bar(epochs * n_batches, description, progress) as bar:
-        for _ in range(epochs):
-            order = torch.randperm(len(X), generator=g)
-            for b in range(n_batches):
-                idx = order[b * batch_size : (b + 1) * batch_size]
-                logits = model(X[idx].to(device))
-                loss = _soft_cross_entropy(logits, y[idx].to(device))
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if after_step is not None:
-                    after_step(model)
-                losses.append(loss.item())
-                bar.update()
+    start = time.perf_counter()
+    losses = train_epochs(
+        len(X), lambda idx: soft_cross_entropy(model(X[idx].to(device)), y[idx].to(device)),
+        optimizer, epochs=epochs, batch_size=batch_size, g=g, progress=progress,
+        description=description,
+        after_step=None if after_step is None else lambda: after_step(model),
+    )
     model.eval()
     return Training(
-        losses=np.asarray(losses),
+        losses=losses,
         epochs=epochs,
         n_samples=len(X),
         seconds=time.perf_counter() - start,
@@ -200,48 +182,22 @@ def train_classifier(
     )
 
 
-def _n_outputs(model: nn.Module) -> int:
-    last = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if not last:
-        raise ValueError("The 'model' must end in a torch.nn.Linear layer (its logits).")
-    return last[-1].out_features
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-@torch.no_grad()
-def _batched(model: nn.Module, X: torch.Tensor, fn, batch_size: int = 2048) -> list:
-    device, was_training = _device_of(model), model.training
-    model.eval()
-    try:
-        return [fn(X[s : s + batch_size].to(device)) for s in range(0, len(X), batch_size)]
-    finally:
-        model.train(was_training)
-
-
 def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
     """Class probabilities ``(n, n_classes)`` of ``model`` on images ``X`` (the owner's view)."""
     model, X = check_module(model), as_images(X)
-    out = _batched(model, X, lambda xb: torch.softmax(model(xb), 1).cpu())
+    out = batched(model, X, lambda xb: torch.softmax(model(xb), 1).cpu())
     return torch.cat(out).double().numpy()
 
 
 def predict(model: nn.Module, X: Any) -> np.ndarray:
     """Predicted labels ``(n,)`` of ``model`` on images ``X``."""
     model, X = check_module(model), as_images(X)
-    return torch.cat(_batched(model, X, lambda xb: model(xb).argmax(1).cpu())).numpy()
+    return torch.cat(batched(model, X, lambda xb: model(xb).argmax(1).cpu())).numpy()
 
 
 def accuracy(model: nn.Module, X: Any, y: Any) -> float:
     """Fraction of images ``X`` whose predicted label is ``y``."""
-    pred = predict(model, X)
-    y = np.asarray(y)
-    if y.shape != pred.shape:
-        raise ValueError(f"The 'y' parameter must have shape {pred.shape}. Got {y.shape}.")
-    return float(np.mean(pred == y))
+    return label_accuracy(predict(model, X), y)
 
 
 def activations(
@@ -253,13 +209,13 @@ def activations(
         raise TypeError("The 'model' must expose hidden(x) -> dict of layers, as MnistCNN does.")
     layers = tuple(layers)
     with torch.no_grad():
-        known = tuple(model.hidden(X[:1].to(_device_of(model))).keys())
+        known = tuple(model.hidden(X[:1].to(device_of(model))).keys())
     for layer in layers:
         if layer not in known:
             raise ValueError(
                 f"Each of 'layers' must be one of {', '.join(map(repr, known))}. Got {layer!r}."
             )
-    out = _batched(
+    out = batched(
         model, X, lambda xb: {k: v.flatten(1).cpu() for k, v in model.hidden(xb).items()}
     )
     return {k: torch.cat([o[k] for o in out]).numpy() for k in layers}

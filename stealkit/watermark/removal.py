@@ -31,6 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from stealkit._torch import batched, device_of, n_outputs, progress_bar
 from stealkit.watermark._checks import (
     as_images,
     as_labels,
@@ -41,14 +42,7 @@ from stealkit.watermark._checks import (
     resolve_device,
     torch_generator,
 )
-from stealkit.watermark.models import (
-    _batched,
-    _device_of,
-    _n_outputs,
-    accuracy,
-    progress_bar,
-    train_classifier,
-)
+from stealkit.watermark.models import accuracy, train_classifier
 from stealkit.watermark.verify import watermark_success
 
 __all__ = [
@@ -84,7 +78,7 @@ def _unit_activation(model: nn.Module, X: torch.Tensor, layer: str) -> np.ndarra
         h = model.hidden(xb)[layer]
         return (h.mean((2, 3)) if h.ndim == 4 else h).sum(0).cpu()
 
-    return (torch.stack(_batched(model, X, mean_act, 256)).sum(0) / len(X)).double().numpy()
+    return (torch.stack(batched(model, X, mean_act, 256)).sum(0) / len(X)).double().numpy()
 
 
 def _zero_units(model: nn.Module, layer: str, units: np.ndarray) -> None:
@@ -195,7 +189,7 @@ def pruning_curve(
         The fine-tuning schedule.
     """
     model = check_module(model)
-    n_classes = _n_outputs(model)
+    n_classes = n_outputs(model)
     X_test, y_test, X_watermarked, target = _check_evaluation(
         X_test, y_test, X_watermarked, target, n_classes
     )
@@ -333,7 +327,7 @@ def neural_cleanse(
     rng, device, progress
     """
     model = check_module(model)
-    n_classes = _n_outputs(model)
+    n_classes = n_outputs(model)
     X_test, y_test, X_watermarked, target = _check_evaluation(
         X_test, y_test, X_watermarked, target, n_classes
     )
@@ -348,7 +342,7 @@ def neural_cleanse(
     unlearn_share = check_real(unlearn_share, "unlearn_share", high=1.0)
     rng = np.random.default_rng(rng)
     g = torch_generator(rng)
-    device = resolve_device(device) if device is not None else _device_of(model)
+    device = resolve_device(device) if device is not None else device_of(model)
     work = copy.deepcopy(model).to(device).eval()
     for p in work.parameters():
         p.requires_grad_(False)
@@ -365,8 +359,8 @@ def neural_cleanse(
     probe = X_test[:1000]
     success = np.array([
         np.mean(
-            torch.cat(_batched(work, (1 - masks_t[c]) * probe + masks_t[c] * patterns_t[c],
-                               lambda xb: work(xb).argmax(1).cpu())).numpy() == c
+            torch.cat(batched(work, (1 - masks_t[c]) * probe + masks_t[c] * patterns_t[c],
+                              lambda xb: work(xb).argmax(1).cpu())).numpy() == c
         )
         for c in range(n_classes)
     ])
