@@ -75,6 +75,20 @@ def check_n_classes(oracle: Oracle, n_classes: Any) -> int:
     return n_classes
 
 
+def check_problem(oracle: Any, n_features: Any, n_classes: Any) -> tuple[Oracle, int, int]:
+    """Check a probability oracle and the d and c the attacker claims for it, in that order.
+
+    Returns
+    -------
+    oracle : Oracle
+    n_features, n_classes : int
+    """
+    oracle = check_proba_oracle(oracle)
+    n_features = check_n_features(oracle, n_features)
+    n_classes = check_n_classes(oracle, n_classes)
+    return oracle, n_features, n_classes
+
+
 def check_box(low: Any, high: Any) -> tuple[float, float]:
     for name, v in (("low", low), ("high", high)):
         if isinstance(v, bool) or not isinstance(v, Real) or not np.isfinite(v):
@@ -122,6 +136,28 @@ def check_budget(oracle: Oracle, n_queries: int) -> None:
         )
 
 
+def check_queries(
+    oracle: Oracle, n_queries: int, low: Any, high: Any, sampler: Any, rng: Any
+) -> tuple[float, float, Sampler | None, np.random.Generator]:
+    """Check how the queries are drawn, then the budget (the last check before querying).
+
+    Checks the box, the sampler and the rng in that order, then raises
+    :class:`~stealkit.oracle.QueryBudgetExceeded` if the oracle's budget cannot
+    cover ``n_queries``.
+
+    Returns
+    -------
+    low, high : float
+    sampler : callable or None
+    rng : numpy.random.Generator
+    """
+    low, high = check_box(low, high)
+    sampler = check_sampler(sampler)
+    rng = check_rng(rng)
+    check_budget(oracle, n_queries)
+    return low, high, sampler, rng
+
+
 def draw(
     n: int,
     n_features: int,
@@ -152,6 +188,39 @@ def ask(oracle: Oracle, X: np.ndarray, n_classes: int | None = None) -> np.ndarr
             f"The oracle must answer probability vectors of shape {want}. Got shape {P.shape}."
         )
     return P
+
+
+def draw_and_ask(
+    oracle: Oracle,
+    n_queries: int,
+    n_features: int,
+    n_classes: int,
+    *,
+    low: float,
+    high: float,
+    sampler: Sampler | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Draw ``n_queries`` points (see :func:`draw`) and ask the oracle about them.
+
+    Returns
+    -------
+    X : ndarray of shape (n_queries, n_features)
+        The queries, in the order sent.
+    P : ndarray of shape (n_queries, n_classes)
+        The answers (see :func:`ask`).
+    spent : int
+        How many queries the oracle charged for them.
+    """
+    X = draw(n_queries, n_features, low=low, high=high, sampler=sampler, rng=rng)
+    start = oracle.n_queries
+    P = ask(oracle, X, n_classes)
+    return X, P, oracle.n_queries - start
+
+
+def oracle_classes(oracle: Oracle, n_classes: int) -> np.ndarray:
+    """The oracle's class labels, or 0, ..., c − 1 where it does not name them."""
+    return np.arange(n_classes) if oracle.classes is None else oracle.classes
 
 
 def resolution(P: np.ndarray, max_decimals: int = 10) -> float:

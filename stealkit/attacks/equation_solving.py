@@ -22,26 +22,25 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit, log_expit, log_softmax, softmax
 
 from stealkit.attacks._common import (
     Sampler,
-    ask,
     check_box,
     check_budget,
     check_choice,
     check_int,
-    check_n_classes,
-    check_n_features,
     check_positive,
-    check_proba_oracle,
+    check_problem,
+    check_queries,
     check_rng,
     check_sampler,
-    draw,
+    draw_and_ask,
     log_proba,
+    oracle_classes,
     resolution,
 )
+from stealkit.attacks._fit import minimize_lbfgs
 from stealkit.oracle import Oracle
 
 __all__ = ["KINDS", "LinearModel", "EquationSolvingResult", "extract_logistic", "extract_softmax"]
@@ -123,10 +122,6 @@ class EquationSolvingResult:
     seconds: float
 
 
-def _classes(oracle: Oracle, n_classes: int) -> np.ndarray:
-    return np.arange(n_classes) if oracle.classes is None else oracle.classes
-
-
 def extract_logistic(
     oracle: Oracle,
     *,
@@ -176,20 +171,14 @@ def extract_logistic(
     QueryBudgetExceeded
         Before any query, if the oracle's budget cannot cover ``n_queries``.
     """
-    oracle = check_proba_oracle(oracle)
-    n_features = check_n_features(oracle, n_features)
-    check_n_classes(oracle, 2)
+    oracle, n_features, _ = check_problem(oracle, n_features, 2)
     n_queries = n_features + 1 if n_queries is None else n_queries
     n_queries = check_int(n_queries, "n_queries", minimum=n_features + 1)
-    low, high = check_box(low, high)
-    sampler = check_sampler(sampler)
-    rng = check_rng(rng)
-    check_budget(oracle, n_queries)
+    low, high, sampler, rng = check_queries(oracle, n_queries, low, high, sampler, rng)
 
-    X = draw(n_queries, n_features, low=low, high=high, sampler=sampler, rng=rng)
-    start = oracle.n_queries
-    P = ask(oracle, X, 2)
-    spent = oracle.n_queries - start
+    X, P, spent = draw_and_ask(
+        oracle, n_queries, n_features, 2, low=low, high=high, sampler=sampler, rng=rng
+    )
 
     t0 = time.perf_counter()
     L = log_proba(P)
@@ -203,7 +192,7 @@ def extract_logistic(
     theta = np.linalg.lstsq(A * weight[:, None], logit * weight, rcond=None)[0]
     residual = A @ theta - logit
     seconds = time.perf_counter() - t0
-    model = LinearModel(theta[:-1], theta[-1:], _classes(oracle, 2), kind="logistic")
+    model = LinearModel(theta[:-1], theta[-1:], oracle_classes(oracle, 2), kind="logistic")
     return EquationSolvingResult(
         model=model,
         n_queries=spent,
@@ -352,11 +341,11 @@ def extract_softmax(
     QueryBudgetExceeded
         Before any query, if the oracle's budget cannot cover ``n_queries``.
     """
-    oracle = check_proba_oracle(oracle)
-    n_features = check_n_features(oracle, n_features)
-    n_classes = check_n_classes(oracle, n_classes)
+    oracle, n_features, n_classes = check_problem(oracle, n_features, n_classes)
     n_queries = check_int(n_queries, "n_queries", minimum=1)
     kind = check_choice(kind, "kind", KINDS)
+    # check_queries's checks, with l2 and max_iter between the sampler and the rng (the
+    # order decides which error a call with several bad arguments raises).
     low, high = check_box(low, high)
     sampler = check_sampler(sampler)
     l2 = check_positive(l2, "l2", allow_zero=True)
@@ -364,30 +353,29 @@ def extract_softmax(
     rng = check_rng(rng)
     check_budget(oracle, n_queries)
 
-    X = draw(n_queries, n_features, low=low, high=high, sampler=sampler, rng=rng)
-    start = oracle.n_queries
-    P = ask(oracle, X, n_classes)
-    spent = oracle.n_queries - start
+    X, P, spent = draw_and_ask(
+        oracle, n_queries, n_features, n_classes, low=low, high=high, sampler=sampler, rng=rng
+    )
 
     t0 = time.perf_counter()
     logP = log_proba(P)
     targets = np.exp(logP)  # rounded answers renormalised to sum to one
     X1 = np.hstack([X, np.ones((n_queries, 1))])
     theta0 = 1e-3 * rng.standard_normal(n_classes * (n_features + 1))
-    opt = minimize(
+    opt = minimize_lbfgs(
         _loss_and_grad,
         theta0,
-        args=(X1, targets, logP, kind, l2),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "maxcor": 30, "gtol": 1e-10, "ftol": 1e-13},
+        (X1, targets, logP, kind, l2),
+        max_iter=max_iter,
+        gtol=1e-10,
+        ftol=1e-13,
     )
     # A few Newton steps resolve the directions of weak curvature that L-BFGS leaves
     # half-converged (one-vs-rest is nearly invariant to shifting every logit).
     theta = _newton(opt.x, (X1, targets, logP, kind, 0.0))
     W = theta.reshape(n_classes, n_features + 1)
     seconds = time.perf_counter() - t0
-    model = LinearModel(W[:, :-1], W[:, -1], _classes(oracle, n_classes), kind=kind)
+    model = LinearModel(W[:, :-1], W[:, -1], oracle_classes(oracle, n_classes), kind=kind)
     kl = _loss_and_grad(theta, X1, targets, logP, kind, 0.0)[0]
     return EquationSolvingResult(
         model=model,

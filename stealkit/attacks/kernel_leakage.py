@@ -17,32 +17,30 @@ extracted one settles near an average of the training points of a class
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment, minimize
+from scipy.optimize import linear_sum_assignment
 from scipy.special import log_softmax
 
 from stealkit.attacks._common import (
     Sampler,
-    ask,
-    check_box,
-    check_budget,
-    check_choice,
     check_int,
-    check_n_classes,
-    check_n_features,
     check_positive,
-    check_proba_oracle,
-    check_rng,
-    check_sampler,
-    draw,
-    log_proba,
-    resolution,
+    check_problem,
+    check_queries,
+    draw_and_ask,
+    oracle_classes,
 )
-from stealkit.attacks.mlp import EXACT_TOLERANCE, LOSSES
+from stealkit.attacks._fit import (
+    best_restart,
+    check_fit_options,
+    fit_targets,
+    minimize_lbfgs,
+    resolve_loss,
+    restart_result,
+)
 from stealkit.oracle import Oracle
 from stealkit.victims import KernelLogisticRegression
 
@@ -90,13 +88,19 @@ class KernelExtractionResult:
         return self.model.representers_
 
 
+def _unpack(theta, s, d, c):
+    """The representers R (s, d), coefficients α (s, c) and intercepts β (c,) in ``theta``."""
+    R = theta[: s * d].reshape(s, d)
+    alpha = theta[s * d : s * (d + c)].reshape(s, c)
+    beta = theta[s * (d + c) :]
+    return R, alpha, beta
+
+
 def _objective(theta, X, T, P, logP, loss, s, gamma):
     """Training loss of a KLR with parameters ``theta`` = (R, α, β), and its gradient."""
     n, d = X.shape
     c = T.shape[1]
-    R = theta[: s * d].reshape(s, d)
-    alpha = theta[s * d : s * (d + c)].reshape(s, c)
-    beta = theta[s * (d + c) :]
+    R, alpha, beta = _unpack(theta, s, d, c)
     sq = (X**2).sum(1)[:, None] + (R**2).sum(1)[None, :] - 2.0 * X @ R.T
     K = np.exp(-gamma * np.maximum(sq, 0.0))
     Z = K @ alpha + beta
@@ -116,24 +120,24 @@ def _objective(theta, X, T, P, logP, loss, s, gamma):
 
 #: Representers at the start, in multiples of s, and the sparsity path that prunes them.
 _WIDEN, _STAGES, _SHRINK, _PENALTY = 3, 5, 3.0, 1e-2
+#: Tolerances of L-BFGS-B: the fits run until the iteration limit or a stall.
+_GTOL, _FTOL = 1e-14, 1e-20
 
 
 def _penalised(theta, penalty, s, d, c, *args):
     value, grad = _objective(theta, *args)
-    alpha = theta[s * d : s * (d + c)].reshape(s, c)
+    _, alpha, _ = _unpack(theta, s, d, c)
     size = np.sqrt((alpha**2).sum(1) + 1e-12)
     grad = grad.copy()
     grad[s * d : s * (d + c)] += penalty * (alpha / size[:, None]).ravel()
     return value + penalty * size.sum(), grad
 
 
-def _lbfgs(fun, theta, args, max_iter):
-    return minimize(fun, theta, args=args, jac=True, method="L-BFGS-B",
-                    options={"maxiter": max_iter, "maxcor": 30, "gtol": 1e-14, "ftol": 1e-20})
-
-
 def _fit_once(X, T, P, logP, loss, s, gamma, rng, max_iter, scale):
-    """One restart: 3s representers at random queries, pruned to s along a sparsity path."""
+    """One restart: 3s representers at random queries, pruned to s along a sparsity path.
+
+    Returns the parameters and their loss relative to that of the all-zero model.
+    """
     n, d = X.shape
     c = T.shape[1]
     wide = min(n, _WIDEN * s)
@@ -142,14 +146,18 @@ def _fit_once(X, T, P, logP, loss, s, gamma, rng, max_iter, scale):
     penalty = _PENALTY * np.sqrt(scale)
     for _ in range(_STAGES):
         args = (penalty, wide, d, c, X, T, P, logP, loss, wide, gamma)
-        theta = _lbfgs(_penalised, theta, args, max(1, max_iter // 10)).x
+        theta = minimize_lbfgs(
+            _penalised, theta, args, max_iter=max(1, max_iter // 10), gtol=_GTOL, ftol=_FTOL
+        ).x
         penalty /= _SHRINK
-    R = theta[: wide * d].reshape(wide, d)
-    alpha = theta[wide * d : wide * (d + c)].reshape(wide, c)
+    R, alpha, beta = _unpack(theta, wide, d, c)
     keep = np.argsort(-np.linalg.norm(alpha, axis=1))[:s]
-    theta = np.concatenate([R[keep].ravel(), alpha[keep].ravel(), theta[wide * (d + c) :]])
-    opt = _lbfgs(_objective, theta, (X, T, P, logP, loss, s, gamma), max_iter)
-    return opt.x, float(opt.fun)
+    theta = np.concatenate([R[keep].ravel(), alpha[keep].ravel(), beta])
+    opt = minimize_lbfgs(
+        _objective, theta, (X, T, P, logP, loss, s, gamma), max_iter=max_iter, gtol=_GTOL,
+        ftol=_FTOL,
+    )
+    return opt.x, float(opt.fun) / scale
 
 
 def extract_kernel_lr(
@@ -221,65 +229,32 @@ def extract_kernel_lr(
     QueryBudgetExceeded
         Before any query, if the oracle's budget cannot cover ``n_queries``.
     """
-    oracle = check_proba_oracle(oracle)
-    n_features = check_n_features(oracle, n_features)
-    n_classes = check_n_classes(oracle, n_classes)
+    oracle, n_features, n_classes = check_problem(oracle, n_features, n_classes)
     n_representers = check_int(n_representers, "n_representers", minimum=1)
     gamma = check_positive(gamma, "gamma")
     n_queries = check_int(n_queries, "n_queries", minimum=n_representers)
-    loss = check_choice(loss, "loss", LOSSES)
-    n_restarts = check_int(n_restarts, "n_restarts", minimum=1)
-    max_iter = check_int(max_iter, "max_iter", minimum=1)
-    low, high = check_box(low, high)
-    sampler = check_sampler(sampler)
-    rng = check_rng(rng)
-    check_budget(oracle, n_queries)
+    loss, n_restarts, max_iter = check_fit_options(loss, n_restarts, max_iter)
+    low, high, sampler, rng = check_queries(oracle, n_queries, low, high, sampler, rng)
 
-    X = draw(n_queries, n_features, low=low, high=high, sampler=sampler, rng=rng)
-    start = oracle.n_queries
-    P = ask(oracle, X, n_classes)
-    spent = oracle.n_queries - start
+    X, P, spent = draw_and_ask(
+        oracle, n_queries, n_features, n_classes, low=low, high=high, sampler=sampler, rng=rng
+    )
 
     t0 = time.perf_counter()
-    if loss == "auto":
-        loss = "cross_entropy" if resolution(P) > 0 or np.any(P <= 0) else "log_ratio"
-    logP = log_proba(P)
-    T = logP - logP.mean(axis=1, keepdims=True)
-    if loss == "log_ratio":
-        scale = float(np.mean(np.sum(T**2, axis=1)))
-    else:
-        scale = float(np.mean(np.sum(np.exp(logP) * (logP + math.log(n_classes)), axis=1)))
-    scale = max(scale, 1e-300)
+    loss = resolve_loss(loss, P)
+    logP, T, scale = fit_targets(P, loss)
     s, d, c = n_representers, n_features, n_classes
-    best, losses = None, []
-    for _ in range(n_restarts):
-        theta, value = _fit_once(X, T, np.exp(logP), logP, loss, s, gamma, rng, max_iter,
-                                 scale)
-        losses.append(value / scale)
-        if best is None or losses[-1] < best[1]:
-            best = (theta, losses[-1])
-        if losses[-1] < EXACT_TOLERANCE:
-            break
-    theta, value = best
-    R = theta[: s * d].reshape(s, d)
-    alpha = theta[s * d : s * (d + c)].reshape(s, c)
-    beta = theta[s * (d + c) :]
+    restarts = best_restart(
+        lambda _: _fit_once(X, T, np.exp(logP), logP, loss, s, gamma, rng, max_iter, scale),
+        n_restarts,
+    )
     model = KernelLogisticRegression(gamma=gamma, n_representers=n_representers)
-    model.representers_ = R
-    model.dual_coef_ = alpha
-    model.intercept_ = beta
-    model.classes_ = np.arange(n_classes) if oracle.classes is None else oracle.classes
+    model.representers_, model.dual_coef_, model.intercept_ = _unpack(restarts.params, s, d, c)
+    model.classes_ = oracle_classes(oracle, n_classes)
     model.n_features_in_ = n_features
-    return KernelExtractionResult(
-        model=model,
-        n_queries=spent,
-        queries=X,
-        answers=P,
-        n_unknowns=n_representers * (n_features + n_classes) + n_classes,
-        objective=loss,
-        losses=tuple(losses),
-        exact=bool(value < EXACT_TOLERANCE),
-        seconds=time.perf_counter() - t0,
+    return restart_result(
+        KernelExtractionResult, model, restarts, queries=X, answers=P, n_queries=spent,
+        n_unknowns=n_representers * (n_features + n_classes) + n_classes, objective=loss, t0=t0,
     )
 
 

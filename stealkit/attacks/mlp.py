@@ -28,29 +28,28 @@ from scipy.special import softmax
 
 from stealkit.attacks._common import (
     Sampler,
-    ask,
-    check_box,
-    check_budget,
-    check_choice,
     check_int,
-    check_n_classes,
-    check_n_features,
-    check_proba_oracle,
-    check_rng,
-    check_sampler,
-    draw,
-    log_proba,
-    resolution,
+    check_problem,
+    check_queries,
+    draw_and_ask,
+    oracle_classes,
     torch_generator,
+)
+
+# EXACT_TOLERANCE and LOSSES, shared with the kernel attack, stay importable from here.
+from stealkit.attacks._fit import EXACT_TOLERANCE as EXACT_TOLERANCE
+from stealkit.attacks._fit import (
+    LOSSES,
+    best_restart,
+    check_fit_options,
+    fit_targets,
+    resolve_loss,
+    restart_result,
 )
 from stealkit.oracle import Oracle
 
 __all__ = ["LOSSES", "MLPModel", "MLPExtractionResult", "extract_mlp", "mlp_unknowns"]
 
-LOSSES = ("auto", "log_ratio", "cross_entropy")
-
-#: A fit whose loss is below this fraction of the targets' energy is exact.
-EXACT_TOLERANCE = 1e-7
 #: Width of the starting network, in multiples of ``hidden``.
 _WIDEN = 3
 #: Stages of the sparsity path, and how much the penalty shrinks between them.
@@ -166,18 +165,12 @@ class _Fit:
         n = len(X)
         self.X1 = torch.as_tensor(np.hstack([X, np.ones((n, 1))]), dtype=torch.float64)
         self.loss = loss
-        logP = log_proba(P)
+        logP, T, self.scale = fit_targets(P, loss)  # scale: the loss of the zero network
         if loss == "log_ratio":
-            T = logP - logP.mean(axis=1, keepdims=True)
             self.T = torch.as_tensor(T)
-            self.scale = float(np.mean(np.sum(T**2, axis=1)))  # loss of the zero network
         else:
             self.T = torch.as_tensor(np.exp(logP))
             self.entropy = torch.as_tensor(np.sum(np.exp(logP) * logP, axis=1))
-            c = P.shape[1]
-            self.scale = float(np.mean(np.sum(np.exp(logP) * (logP + math.log(c)), axis=1)))
-            T = logP - logP.mean(axis=1, keepdims=True)
-        self.scale = max(self.scale, 1e-300)
         self.T_ratio = torch.as_tensor(T)
         self.penalty = _PENALTY * math.sqrt(np.mean(np.sum(T**2, axis=1)))
 
@@ -377,57 +370,36 @@ def extract_mlp(
     QueryBudgetExceeded
         Before any query, if the oracle's budget cannot cover ``n_queries``.
     """
-    oracle = check_proba_oracle(oracle)
-    n_features = check_n_features(oracle, n_features)
-    n_classes = check_n_classes(oracle, n_classes)
+    oracle, n_features, n_classes = check_problem(oracle, n_features, n_classes)
     n_queries = check_int(n_queries, "n_queries", minimum=1)
     hidden = check_int(hidden, "hidden", minimum=1)
-    loss = check_choice(loss, "loss", LOSSES)
-    n_restarts = check_int(n_restarts, "n_restarts", minimum=1)
-    max_iter = check_int(max_iter, "max_iter", minimum=1)
-    low, high = check_box(low, high)
-    sampler = check_sampler(sampler)
-    rng = check_rng(rng)
-    check_budget(oracle, n_queries)
+    loss, n_restarts, max_iter = check_fit_options(loss, n_restarts, max_iter)
+    low, high, sampler, rng = check_queries(oracle, n_queries, low, high, sampler, rng)
 
-    X = draw(n_queries, n_features, low=low, high=high, sampler=sampler, rng=rng)
-    start = oracle.n_queries
-    P = ask(oracle, X, n_classes)
-    spent = oracle.n_queries - start
+    X, P, spent = draw_and_ask(
+        oracle, n_queries, n_features, n_classes, low=low, high=high, sampler=sampler, rng=rng
+    )
 
     t0 = time.perf_counter()
-    if loss == "auto":
-        loss = "cross_entropy" if resolution(P) > 0 or np.any(P <= 0) else "log_ratio"
+    loss = resolve_loss(loss, P)
     unknowns = mlp_unknowns(n_features, n_classes, hidden)
     # The sparsity path runs on as many queries as pin the weights down four times
     # over, twice as many at each restart; the polish then uses them all.
     n_init = _INIT_FACTOR * math.ceil(unknowns / (n_classes - 1))
     fit = _Fit(X, P, loss)
     generator = torch_generator(rng)
-    best, losses = None, []
-    for restart in range(n_restarts):
+
+    def restart(i: int):
         A, B, value = fit.run(
-            hidden, generator, n_init=min(n_queries, n_init * 2**restart), max_iter=max_iter,
-            penalty=_RESTART_PENALTY[restart % len(_RESTART_PENALTY)],
+            hidden, generator, n_init=min(n_queries, n_init * 2**i), max_iter=max_iter,
+            penalty=_RESTART_PENALTY[i % len(_RESTART_PENALTY)],
         )
-        losses.append(value)
-        if best is None or value < best[2]:
-            best = (A, B, value)
-        if value < EXACT_TOLERANCE:
-            break
-    A, B, value = best
-    model = MLPModel(
-        [A[:-1], B[:-1]], [A[-1], B[-1]], np.arange(n_classes) if oracle.classes is None
-        else oracle.classes,
-    )
-    return MLPExtractionResult(
-        model=model,
-        n_queries=spent,
-        queries=X,
-        answers=P,
-        n_unknowns=unknowns,
-        objective=loss,
-        losses=tuple(losses),
-        exact=bool(value < EXACT_TOLERANCE),
-        seconds=time.perf_counter() - t0,
+        return (A, B), value
+
+    restarts = best_restart(restart, n_restarts)
+    A, B = restarts.params
+    model = MLPModel([A[:-1], B[:-1]], [A[-1], B[-1]], oracle_classes(oracle, n_classes))
+    return restart_result(
+        MLPExtractionResult, model, restarts, queries=X, answers=P, n_queries=spent,
+        n_unknowns=unknowns, objective=loss, t0=t0,
     )
