@@ -243,8 +243,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--n-directions", type=int, default=None,
                    help="Blind Walk directions per norm (default: the recipe's; the paper: 10)")
     p.add_argument("--mingd", type=int, default=None, metavar="N",
-                   help="also embed the first N private and N public samples with MinGD "
-                        "(default: the recipe's; 0 for none)")
+                   help="also embed N private and N public samples with MinGD, spread over "
+                        "the embedded ones (default: the recipe's; 0 for none)")
     p.add_argument("--n-queries", type=int, default=None,
                    help="unlabelled images (one API query each) of the label- and logit-query "
                         "thieves, from the disjoint half (default: the recipe's)")
@@ -253,6 +253,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "victim, splits, seeds and embedded samples are reused; their weights, "
                         "embeddings and manifest entries are replaced): "
                         + ", ".join(RETRAINABLE))
+    p.add_argument("--reembed-mingd", action="store_true",
+                   help="compute only the MinGD cache again, for every member of the existing "
+                        "zoo at --out, on --mingd rows spread over the embedded samples")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--yes", action="store_true", help="do not ask before a long CPU run")
     return p.parse_args(argv)
@@ -388,6 +391,33 @@ def _recipe_mismatch(stored: dict, recipe: Recipe) -> list[str]:
             if k != "n_queries" and new.get(k) != old.get(k)]
 
 
+def _mingd_settings(recipe: Recipe, positions: np.ndarray) -> dict:
+    """The manifest's record of the MinGD cache."""
+    return {"n": len(positions), "clip": [0.0, 1.0], "max_steps": recipe.mingd_steps,
+            "step_sizes": "stealkit MINGD_STEPS", "positions": positions.tolist(),
+            "rows": "the private rows at these positions, then the public rows at the same "
+                    "positions (spread over the sorted samples, so over the classes)"}
+
+
+def _mingd_positions(settings: dict | None) -> np.ndarray | None:
+    """The positions an existing zoo's MinGD cache holds (the first n before they were recorded)."""
+    if not settings:
+        return None
+    return np.asarray(settings.get("positions", range(settings["n"])), dtype=np.int64)
+
+
+def _embed_mingd(name, model, X, y, positions, recipe, device, progress, queries) -> dict:
+    """MinGD of one member on the private and public rows at ``positions``; counts into queries."""
+    n = len(X) // 2
+    rows = np.r_[positions, n + positions]
+    e = mingd(model, X[rows], y[rows], max_steps=recipe.mingd_steps, clip=(0.0, 1.0),
+              device=device, progress=progress)
+    queries.setdefault(name, {}).update(mingd=e.n_queries, mingd_seconds=round(e.seconds, 1))
+    print(f"MinGD      {name:18s} {e.n_queries:,} gradient queries, {e.seconds:.0f} s, "
+          f"{e.censored.mean():.0%} censored", flush=True)
+    return {f"{name}/mingd": e.distances.astype(np.float32), f"{name}/mingd_rows": rows}
+
+
 def _replace_into(stage: Path, out: Path, names: list[str]) -> None:
     """Move the staged files into ``out``, the manifest last, and remove the stage."""
     for name in sorted(names, key=lambda f: f == zoo.MANIFEST):
@@ -406,6 +436,10 @@ def main(argv=None) -> int:
         torch.backends.cudnn.benchmark = True
     rng = np.random.default_rng(args.seed)
     out = args.out or default_out(args)
+    if args.reembed_mingd:
+        if args.only:
+            raise SystemExit("--reembed-mingd and --only cannot be combined.")
+        return _reembed_mingd(args, recipe, device, out, progress, argv)
     only = list(dict.fromkeys(args.only)) if args.only else None
     old = None
     if only:
@@ -574,6 +608,11 @@ def _run(args, recipe_name, recipe, device, rng, out, stage, only, old, progress
     X = ds.X_train[np.concatenate([embed_private, embed_public])]
     y = ds.y_train[np.concatenate([embed_private, embed_public])]
     arrays, queries = {}, {}
+    # MinGD's rows: spread over the sorted samples (so over the classes); a retraining run
+    # keeps the zoo's own (zoos from before positions were recorded: the first n)
+    mingd_pos = (_mingd_positions(old["embeddings"].get("mingd")) if only
+                 else zoo.spread_positions(len(embed_private), recipe.n_mingd)
+                 if recipe.n_mingd else None)
     for name, model in models.items():
         walker = _Bf16(model) if device.type == "cuda" else model
         e = blind_walk(walker.to(device), X, y, n_directions=recipe.n_directions,
@@ -584,15 +623,8 @@ def _run(args, recipe_name, recipe, device, rng, out, stage, only, old, progress
         print(f"Blind Walk {name:18s} {e.n_queries:,} queries, {e.seconds:.0f} s, "
               f"{e.censored.mean():.0%} censored", flush=True)
         if recipe.n_mingd:
-            k = min(recipe.n_mingd, recipe.n_embed)
-            rows = np.r_[0:k, len(embed_private):len(embed_private) + k]
-            e = mingd(walker, X[rows], y[rows], max_steps=recipe.mingd_steps, clip=(0.0, 1.0),
-                      device=device, progress=progress)
-            arrays[f"{name}/mingd"] = e.distances.astype(np.float32)
-            arrays[f"{name}/mingd_rows"] = rows
-            queries[name].update(mingd=e.n_queries, mingd_seconds=round(e.seconds, 1))
-            print(f"MinGD      {name:18s} {e.n_queries:,} gradient queries, {e.seconds:.0f} s, "
-                  f"{e.censored.mean():.0%} censored", flush=True)
+            arrays.update(_embed_mingd(name, walker, X, y, mingd_pos, recipe, device, progress,
+                                       queries))
     if only:  # the other members' cached embeddings, unchanged
         zoo._verify(out / old["embeddings"]["file"], old["embeddings"]["sha256"])
         with np.load(out / old["embeddings"]["file"]) as cached:
@@ -644,10 +676,7 @@ def _run(args, recipe_name, recipe, device, rng, out, stage, only, old, progress
                 "blind_walk": {"n_directions": recipe.n_directions,
                                "max_steps": recipe.max_steps, "rng": walk_seed,
                                "scales": "stealkit WALK_SCALES (the paper's)"},
-                "mingd": ({"n": recipe.n_mingd, "clip": [0.0, 1.0],
-                           "max_steps": recipe.mingd_steps, "step_sizes": "stealkit MINGD_STEPS",
-                           "rows": "the first n private then the first n public rows"}
-                          if recipe.n_mingd else None),
+                "mingd": (_mingd_settings(recipe, mingd_pos) if recipe.n_mingd else None),
                 "queries": queries,
             },
             "recipe": asdict(recipe),
@@ -666,6 +695,84 @@ def _run(args, recipe_name, recipe, device, rng, out, stage, only, old, progress
     return 0
 
 
+def _with_history(old: dict) -> tuple[dict, list]:
+    """A copy of a zoo's manifest and its list of runs (started with the first run's record)."""
+    manifest = json.loads(json.dumps(old))
+    runs = manifest.setdefault("runs", [{
+        "created": old.get("created"), "command": old.get("command"),
+        "members": list(old["members"]), "seconds": old.get("seconds"),
+        "device": old.get("device"), "torch": old.get("torch"),
+    }])
+    return manifest, runs
+
+
+def _reembed_mingd(args, recipe: Recipe, device, out: Path, progress: bool, argv) -> int:
+    """MinGD again for every member of the zoo at ``out``, on rows spread over the samples.
+
+    The zoo's weights (checked against their SHA-256) and splits are reused; the
+    new cache and manifest are staged beside the zoo and moved in when complete.
+    """
+    if not (out / zoo.MANIFEST).is_file():
+        raise SystemExit(f"--reembed-mingd needs an existing zoo: no {zoo.MANIFEST} in {out}.")
+    old = zoo.read_manifest(out)
+    mismatch = [k for k in _recipe_mismatch(old["recipe"], recipe) if k != "n_mingd"]
+    if mismatch or not recipe.n_mingd:
+        raise SystemExit(f"--reembed-mingd needs the zoo's recipe (differs on: "
+                         f"{', '.join(mismatch) or 'none'}) and --mingd N > 0 "
+                         f"(got {recipe.n_mingd}).")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    ds = load_cifar10() if args.dataset == "cifar10" else load_cifar100()
+    zoo._verify(out / "splits.npz", old["splits"]["sha256"])
+    with np.load(out / "splits.npz") as splits:
+        embed_private, embed_public = splits["embed_private"], splits["embed_public"]
+    rows = np.concatenate([embed_private, embed_public])
+    X, y = ds.X_train[rows], ds.y_train[rows]
+    positions = zoo.spread_positions(len(embed_private), recipe.n_mingd)
+    info = old["embeddings"]
+    zoo._verify(out / info["file"], info["sha256"])
+    with np.load(out / info["file"]) as cached:
+        arrays = {k: cached[k] for k in cached.files if not k.endswith(("/mingd", "/mingd_rows"))}
+    queries: dict[str, dict] = {}
+    for name, model in zoo.load_zoo(out, device=device).items():
+        walker = _Bf16(model) if device.type == "cuda" else model
+        arrays.update(_embed_mingd(name, walker, X, y, positions, recipe, device, progress,
+                                   queries))
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-reembed-", dir=out.parent))
+    try:
+        np.savez(stage / "embeddings.npz", **arrays)
+        manifest, runs = _with_history(old)
+        before = sum(q.get("mingd_seconds", 0) for q in info["queries"].values())
+        after = sum(q["mingd_seconds"] for q in queries.values())
+        for name, q in queries.items():
+            manifest["embeddings"]["queries"].setdefault(name, {}).update(q)
+        manifest["embeddings"].update(file="embeddings.npz",
+                                      sha256=zoo.sha256_of(stage / "embeddings.npz"),
+                                      mingd=_mingd_settings(recipe, positions))
+        manifest["recipe"] = asdict(recipe)
+        seconds = {"total": round(time.perf_counter() - started, 1),
+                   "cpu_process": round(time.process_time() - cpu_started, 1)}
+        command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        runs.append({"created": now, "command": command, "members": list(queries),
+                     "embedding": "mingd", "seconds": seconds, "device": str(device),
+                     "torch": torch.__version__,
+                     "replaced": {"mingd": info.get("mingd"), "mingd_seconds": round(before, 1)}})
+        s = manifest["seconds"]
+        manifest["seconds"] = {**s, "total": round(s["total"] + after - before, 1),
+                               "cpu_process": round(s["cpu_process"] + after - before, 1),
+                               "note": "the first run's, with later runs' own times swapped in "
+                                       "(each run's measurements: runs)"}
+        manifest["updated"] = now
+        zoo.write_manifest(stage, manifest)
+        _replace_into(stage, out, ["embeddings.npz", zoo.MANIFEST])
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    print(f"MinGD re-embedded for {len(queries)} members at {len(positions)} + "
+          f"{len(positions)} rows: {seconds['total'] / 60:.1f} min → {out}", flush=True)
+    return 0
+
+
 def _updated_manifest(old: dict, only: list[str], members: dict, queries: dict, recipe: Recipe,
                       splits_info: dict, embeddings_sha: str, seconds: dict, now: str,
                       command: str, device_name: str) -> dict:
@@ -676,12 +783,7 @@ def _updated_manifest(old: dict, only: list[str], members: dict, queries: dict, 
     Walk, MinGD) swapped for the new ones; every run's own measurements are
     kept under ``runs``.
     """
-    manifest = json.loads(json.dumps(old))
-    runs = manifest.setdefault("runs", [{
-        "created": old.get("created"), "command": old.get("command"),
-        "members": list(old["members"]), "seconds": old.get("seconds"),
-        "device": old.get("device"), "torch": old.get("torch"),
-    }])
+    manifest, runs = _with_history(old)
     oldq = old["embeddings"]["queries"]
 
     def cost(member: dict, q: dict) -> float:

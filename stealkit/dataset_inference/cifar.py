@@ -4,8 +4,8 @@ Maini et al. (2021), §6 and their CIFAR-10 table. Shared by notebook 06 and
 ``benchmarks/dataset_inference_cifar.py``: read a zoo trained by
 ``scripts/train_zoo.py`` (by default the one shipped with the package,
 :data:`ZOO_CIFAR10`), train the confidence regressor on the victim's
-embeddings of the first half of the cached samples, and test every member on
-the second half.
+embeddings of every other cached sample (:func:`row_split`), and test every
+member on the rest.
 
 Threat model: the verifier is the victim. It holds its private data, public
 data of the same distribution, its own model, and access to each suspect
@@ -14,7 +14,8 @@ data of the same distribution, its own model, and access to each suspect
 The cached embeddings hold one image per row (n private rows, then n public
 rows). The public code's rows mix 30 images (a reshape), so its "m = 10" is
 worth many of our samples: compare p-values at equal numbers of images, not
-at equal m.
+at equal m. :func:`public_code_table` runs the public code's layout on our
+embeddings to show how much that changes.
 """
 
 from __future__ import annotations
@@ -43,12 +44,16 @@ __all__ = [
     "zoo_members",
     "zoo_dataset",
     "zoo_embeddings",
+    "row_split",
     "split_rows",
     "train_zoo_regressor",
     "verify_zoo",
     "ownership_table",
     "target_met",
     "p_value_curves",
+    "public_code_rows",
+    "verify_zoo_public_code",
+    "public_code_table",
 ]
 
 #: The zoo shipped with the package (trained on a CPU by ``train_zoo.py --small``).
@@ -155,7 +160,7 @@ def zoo_embeddings(
     """Every member's embedding of the zoo's samples: from the cache, or recomputed.
 
     Rows: the private samples, then as many public ones (``splits.npz``; for
-    MinGD the first ``n`` of each, as the manifest records). ``recompute``
+    MinGD those at the manifest's ``positions``). ``recompute``
     walks the shipped weights again with the manifest's settings (Blind Walk:
     the same directions; needs CIFAR-10 through
     :func:`stealkit.datasets.load_cifar10`).
@@ -179,8 +184,9 @@ def zoo_embeddings(
     ds = zoo_dataset(folder)
     with np.load(folder / "splits.npz") as splits:
         private, public = splits["embed_private"], splits["embed_public"]
-    if method == "mingd":
-        private, public = private[: settings["n"]], public[: settings["n"]]
+    if method == "mingd":  # the rows the manifest records (zoos before 2026-11-29: the first n)
+        positions = np.asarray(settings.get("positions", range(settings["n"])), dtype=np.int64)
+        private, public = private[positions], public[positions]
     rows = np.concatenate([private, public])
     X, y = ds.X_train[rows], ds.y_train[rows]
     out = {}
@@ -196,11 +202,28 @@ def zoo_embeddings(
     return out
 
 
+def row_split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which of a set's n rows train the regressor, and which test suspects: every other row.
+
+    A zoo's rows are sorted by image index, and the offline CIFAR-10 copy is
+    sorted by class, so halves by position split by class: the regressor
+    learnt on classes 0–5 and suspects were tested on classes 5–9, with other
+    mixes of classes among private and public images (the shipped zoo's
+    tables up to 2026-11-28 did this). Alternate rows give both halves the
+    mix of the whole set. Returns ``(train, test)`` positions; ``train`` gets
+    the extra row when n is odd.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"A set needs at least 2 rows to split. Got {n!r}.")
+    rows = np.arange(int(n))
+    return rows[0::2], rows[1::2]
+
+
 def split_rows(distances: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A zoo embedding's rows as (train private, train public, test private, test public).
 
-    The first half of each set trains the regressor (on the victim only); the
-    second half tests every suspect.
+    Alternate rows of each set (:func:`row_split`) train the regressor (on
+    the victim only); the others test every suspect.
     """
     d = np.asarray(distances)
     if d.ndim < 2 or len(d) < 8 or len(d) % 2:
@@ -209,8 +232,9 @@ def split_rows(distances: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
             f"Got shape {d.shape}."
         )
     n = len(d) // 2
-    half = n // 2
-    return d[:half], d[n : n + half], d[half:n], d[n + half :]
+    train, test = row_split(n)
+    private, public = d[:n], d[n:]
+    return private[train], public[train], private[test], public[test]
 
 
 def train_zoo_regressor(
@@ -220,7 +244,7 @@ def train_zoo_regressor(
     loss: str = "margin",
     rng: int | np.random.Generator | None = 0,
 ) -> ConfidenceRegressor:
-    """The confidence regressor on the victim's embedding of the first half of each set.
+    """The confidence regressor on the victim's embedding of alternate rows of each set.
 
     ``victim``: the victim's zoo embedding (n private then n public rows,
     :func:`split_rows`); the paper's regressor by default (:func:`train_regressor`).
@@ -240,9 +264,9 @@ def verify_zoo(
 ) -> dict[str, DatasetInference]:
     """Dataset inference against every member, on held-out samples.
 
-    Trains the confidence regressor on the ``victim``'s embeddings of the
-    first half of the private and public samples (:func:`train_zoo_regressor`),
-    then tests each member's embeddings of the second half.
+    Trains the confidence regressor on the ``victim``'s embeddings of
+    alternate private and public samples (:func:`train_zoo_regressor`), then
+    tests each member's embeddings of the others (:func:`split_rows`).
     """
     if victim not in embeddings:
         raise ValueError(
@@ -348,3 +372,145 @@ def target_met(row: Mapping[str, Any]) -> bool | None:
         return row["verdict"] == "stolen"
     p = next(v for k, v in row.items() if k.startswith("ours p"))
     return p > 0.05
+
+
+def public_code_rows(distances: Any, *, mean: Any, std: Any) -> np.ndarray:
+    """An embedding in the public code's layout: every row mixes k different samples.
+
+    The public notebooks (``CIFAR10_rand.ipynb``) standardise each norm with
+    the victim's private embeddings, then turn the ``(n, 10 walks, 3 norms)``
+    tensor into rows with ``features.T.reshape(n, 30)``. The transpose puts
+    the samples last, so row r holds *one* feature (one norm, one walk) of k
+    consecutive samples, k = n_norms · n_columns: value j of row r is feature
+    ``(r·k + j) // n`` of sample ``(r·k + j) % n``. Each "sample" of its test
+    thus pools k images (30 there), and its first and second halves of rows
+    hold other features of the same images. Here the same for our
+    ``(n, n_norms, n_columns)`` embeddings, to measure what that layout does.
+
+    Parameters
+    ----------
+    distances : array-like of shape (n, n_norms, n_columns)
+        One set of samples (private or public) of one member, one row per image.
+    mean, std : array-like of shape (n_norms,)
+        Each norm's mean and standard deviation over the victim's private
+        embedding (all its samples and columns), as the public code uses.
+
+    Returns
+    -------
+    ndarray of shape (n, n_norms * n_columns)
+        Standardised features in the public code's rows (any sign).
+    """
+    d = np.asarray(distances, dtype=np.float64)
+    if d.ndim != 3 or len(d) < 1:
+        raise ValueError(
+            "The 'distances' parameter must have shape (n_samples, n_norms, n_columns). "
+            f"Got shape {d.shape}."
+        )
+    mean = np.asarray(mean, dtype=np.float64)
+    std = np.asarray(std, dtype=np.float64)
+    if mean.shape != (d.shape[1],) or std.shape != (d.shape[1],):
+        raise ValueError(
+            f"The 'mean' and 'std' parameters must have shape ({d.shape[1]},), one value per "
+            f"norm. Got {mean.shape} and {std.shape}."
+        )
+    if not (np.isfinite(std).all() and (std > 0).all()):
+        raise ValueError(f"The 'std' parameter must be positive and finite. Got {std}.")
+    z = (d - mean[None, :, None]) / std[None, :, None]
+    return np.transpose(z, (1, 2, 0)).reshape(len(d), -1)
+
+
+def verify_zoo_public_code(
+    embeddings: Mapping[str, Any],
+    *,
+    victim: str = "V",
+    significance: float = 0.01,
+    rng: int | np.random.Generator | None = 0,
+) -> dict[str, DatasetInference]:
+    """:func:`verify_zoo` with the public code's rows (:func:`public_code_rows`).
+
+    As the public notebooks do: standardise with the victim's private
+    embedding, lay every set out in mixed rows, train the regressor (here our
+    :func:`train_regressor`, on the raw standardised values: no sorting, no
+    logarithm) on the first half of the victim's private and public rows, and
+    test every member on the second half of its rows. Those rows hold other
+    features of the same images the regressor was trained on.
+    """
+    if victim not in embeddings:
+        raise ValueError(
+            f"The 'victim' parameter must name one of the embeddings' members "
+            f"{sorted(embeddings)}. Got {victim!r}."
+        )
+    v = np.asarray(embeddings[victim], dtype=np.float64)
+    split_rows(v)  # checks the n private + n public layout
+    n = len(v) // 2
+    mean, std = v[:n].mean(axis=(0, 2)), v[:n].std(axis=(0, 2))
+    half = n // 2
+
+    def rows(d: Any) -> tuple[np.ndarray, np.ndarray]:
+        d = np.asarray(d, dtype=np.float64)
+        if d.shape != v.shape:
+            raise ValueError(
+                f"Every embedding must have the victim's shape {v.shape}. Got {d.shape}."
+            )
+        return (public_code_rows(d[:n], mean=mean, std=std),
+                public_code_rows(d[n:], mean=mean, std=std))
+
+    private, public = rows(v)
+    reg = train_regressor(private[:half], public[:half], sort=False, log=False, rng=rng)
+    out = {}
+    for name, d in embeddings.items():
+        private, public = rows(d)
+        out[name] = verify_ownership(reg, private[half:], public[half:],
+                                     significance=significance)
+    return out
+
+
+def public_code_table(
+    folder: str | Path = ZOO_CIFAR10,
+    *,
+    embeddings: Mapping[str, Any] | None = None,
+    m: int = 10,
+    n_draws: int = 200,
+    rng: int | np.random.Generator | None = 0,
+) -> list[dict[str, Any]]:
+    """The paper's Blind Walk column, ours, and ours in the public code's layout.
+
+    One row per member: the paper's Δμ and p; ours in the public code's
+    layout (:func:`verify_zoo_public_code`: Δμ and p on all held-out rows,
+    median p over ``n_draws`` draws of ``m`` rows, each row k images); ours
+    one image per row (:func:`verify_zoo`): median p over draws of ``m``
+    images and of ``m·k`` images (as many images as the m mixed rows hold,
+    where the held-out samples suffice).
+    """
+    from stealkit.dataset_inference.zoo import read_manifest
+
+    manifest = read_manifest(folder)
+    emb = zoo_embeddings(folder) if embeddings is None else dict(embeddings)
+    ours = verify_zoo(emb, rng=rng)
+    mixed = verify_zoo_public_code(emb, rng=rng)
+    shape = np.shape(next(iter(emb.values())))
+    k = int(np.prod(shape[1:]))
+    n_test = min(len(r.private_scores) for r in ours.values())
+    m = min(m, n_test)
+    sizes = (m, m * k) if m * k <= n_test else (m,)
+    curves = p_value_curves(ours, sizes=sizes, n_draws=n_draws, rng=rng)
+    mixed_curves = p_value_curves(mixed, sizes=(m,), n_draws=n_draws, rng=rng)
+    rows = []
+    for name, res in mixed.items():
+        row = manifest["members"][name]["threat_model"]
+        paper = _paper(manifest).get(row, {}).get("blind_walk", (None, None))
+        out = {
+            "model": row,
+            "paper Δμ": paper[0],
+            "paper p (m=10 rows × 30 images)": paper[1],
+            "mixed Δμ": round(res.delta_mean, 3) + 0.0,
+            f"mixed p (all {len(res.private_scores)} rows)": float(f"{res.p_value:.2g}"),
+            f"mixed median p (m={m} rows × {k} images)":
+                float(f"{np.median(mixed_curves[name][1][0]):.2g}"),
+            f"ours median p (m={m} images)": float(f"{np.median(curves[name][1][0]):.2g}"),
+        }
+        if len(sizes) > 1:
+            out[f"ours median p (m={m * k} images)"] = float(
+                f"{np.median(curves[name][1][1]):.2g}")
+        rows.append(out)
+    return sorted(rows, key=lambda r: _order(r["model"]))

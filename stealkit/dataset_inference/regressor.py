@@ -43,7 +43,9 @@ __all__ = [
 LOSSES = ("margin", "bce")
 
 
-def embedding_features(embeddings: Any, *, sort: bool = True) -> np.ndarray:
+def embedding_features(
+    embeddings: Any, *, sort: bool = True, nonnegative: bool = True
+) -> np.ndarray:
     """The regressor's input: one row per sample, ``(n_samples, n_features)``.
 
     Parameters
@@ -57,6 +59,10 @@ def embedding_features(embeddings: Any, *, sort: bool = True) -> np.ndarray:
         are exchangeable, and sorted MinGD distances read "nearest other class,
         second nearest, …" whatever the sample's class. (On a small CIFAR
         victim, sorting raised Δμ on held-out samples from 0.84 to 1.0.)
+    nonnegative : bool, default=True
+        Require non-negative values (distances, whose logarithm the regressor
+        takes). False accepts any finite numbers, e.g. features standardised
+        beforehand (:func:`~.cifar.public_code_rows`).
     """
     if isinstance(embeddings, Embedding):
         d = embeddings.distances
@@ -76,8 +82,13 @@ def embedding_features(embeddings: Any, *, sort: bool = True) -> np.ndarray:
                 f"(n_samples, n_features), n_samples >= 1. Got shape {d.shape}."
             )
     d = np.asarray(d, dtype=np.float64)
-    if not np.isfinite(d).all() or (d < 0).any():
-        raise ValueError("The embeddings must hold finite, non-negative distances.")
+    if not np.isfinite(d).all():
+        raise ValueError("The embeddings must hold finite values (no NaN or infinity).")
+    if nonnegative and (d < 0).any():
+        raise ValueError(
+            "The embeddings must hold non-negative distances (the regressor takes their "
+            "logarithm; train it with log=False for other features)."
+        )
     if sort:
         d = np.sort(d, axis=2)
     return d.reshape(len(d), -1)
@@ -127,7 +138,7 @@ class ConfidenceRegressor:
         """Scores ``(n_samples,)`` in (−1, 1): near −1 looks private, near +1 public."""
         import torch
 
-        X = embedding_features(embeddings, sort=self.sort)
+        X = embedding_features(embeddings, sort=self.sort, nonnegative=self.offset is not None)
         if X.shape[1] != len(self.mean):
             raise ValueError(
                 f"The embeddings have {X.shape[1]} features; this regressor was trained on "
@@ -178,7 +189,8 @@ def train_regressor(
     log : bool, default=True
         Use log(distance + offset), offset 1/100 of each feature's median
         positive value on these embeddings: distances are positive and skewed
-        over orders of magnitude.
+        over orders of magnitude. With ``log=False`` the features may be any
+        finite numbers.
     rng : int, Generator or None
         The initial weights.
 
@@ -198,8 +210,8 @@ def train_regressor(
         raise ValueError(
             f"The 'loss' parameter must be one of {', '.join(map(repr, LOSSES))}. Got {loss!r}."
         )
-    a = embedding_features(private, sort=sort)
-    b = embedding_features(public, sort=sort)
+    a = embedding_features(private, sort=sort, nonnegative=log)
+    b = embedding_features(public, sort=sort, nonnegative=log)
     if a.shape[1] != b.shape[1]:
         raise ValueError(
             f"The private and public embeddings must have the same number of features. "

@@ -69,6 +69,7 @@ __all__ = [
     "Generator",
     "build_model",
     "split_indices",
+    "spread_positions",
     "Training",
     "train_classifier",
     "distill",
@@ -758,6 +759,23 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
             f"{folder}."
         )
     return json.loads(path.read_text())
+
+
+def spread_positions(n: int, k: int) -> np.ndarray:
+    """k positions spread evenly over ``range(n)``, first and last included (all n if k >= n).
+
+    A zoo's embedded samples are sorted by image index, and the offline
+    CIFAR-10 copy by class: the first k rows would all be airplanes (the
+    shipped zoo's MinGD cache was, until 2026-11-29); spread rows cover every
+    class.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"The 'n' parameter must be a positive int. Got {n!r}.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"The 'k' parameter must be a positive int. Got {k!r}.")
+    if k >= n:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
 
 
 def load_zoo(

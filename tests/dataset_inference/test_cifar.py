@@ -15,8 +15,11 @@ from stealkit.dataset_inference.cifar import (
     ZOO_CIFAR10,
     ownership_table,
     p_value_curves,
+    public_code_rows,
+    public_code_table,
     split_rows,
     verify_zoo,
+    verify_zoo_public_code,
     zoo_embeddings,
     zoo_members,
 )
@@ -60,11 +63,18 @@ def _synthetic_zoo(folder, n=200):
     return arrays
 
 
-def test_split_rows_halves_each_set():
+def test_split_rows_alternates_within_each_set():
     d = np.arange(16)[:, None] * np.ones((1, 3))
     a, b, c, e = split_rows(d)
-    assert [r[:, 0].tolist() for r in (a, b, c, e)] == [[0, 1, 2, 3], [8, 9, 10, 11],
-                                                        [4, 5, 6, 7], [12, 13, 14, 15]]
+    assert [r[:, 0].tolist() for r in (a, b, c, e)] == [[0, 2, 4, 6], [8, 10, 12, 14],
+                                                        [1, 3, 5, 7], [9, 11, 13, 15]]
+    # rows sorted by class (as the offline copy is): both halves get every class
+    labels = np.repeat(np.arange(10), 7)
+    train, test = cifar.row_split(len(labels))
+    assert set(labels[train]) == set(labels[test]) == set(range(10))
+    assert (len(train), len(test)) == (35, 35)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        cifar.row_split(1)
     with pytest.raises(ValueError, match=r"n private then n public rows, n >= 4. Got shape \(9, 3\)"):
         split_rows(np.ones((9, 3)))
 
@@ -111,6 +121,52 @@ def test_ownership_table_rows_columns_and_paper_numbers(tmp_path):
     members = zoo_members(tmp_path)
     assert [r["model"] for r in members][0] == "V source"
     assert members[1]["queries"] == 7 and members[0]["queries"] is None
+
+
+def test_public_code_rows_mix_consecutive_samples_one_feature_each():
+    # value = 1000 * feature + sample, feature = norm * n_columns + column, as the public
+    # code's features.T.reshape(n, 30) orders them (samples last)
+    n, n_norms, n_columns = 7, 3, 2
+    sample = np.arange(n)[:, None, None]
+    feature = (np.arange(n_norms)[:, None] * n_columns + np.arange(n_columns))[None]
+    d = 1000.0 * feature + sample
+    rows = public_code_rows(d, mean=np.zeros(n_norms), std=np.ones(n_norms))
+    k = n_norms * n_columns
+    assert rows.shape == (n, k)
+    r, j = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
+    flat = r * k + j
+    np.testing.assert_array_equal(rows // 1000, flat // n)  # feature of each value
+    np.testing.assert_array_equal(rows % 1000, flat % n)  # sample of each value
+    # row 0 holds feature 0 of samples 0..5, k different samples: none is its own row
+    assert len(set((rows[0] % 1000).tolist())) == k
+    # each norm is standardised with the given mean and std before the reshape
+    z = public_code_rows(d, mean=[1.0, 2.0, 3.0], std=[2.0, 2.0, 2.0])
+    np.testing.assert_allclose(z[0], (rows[0] - 1.0) / 2.0)  # row 0: norm 0 only
+    with pytest.raises(ValueError, match=r"shape \(n_samples, n_norms, n_columns\)"):
+        public_code_rows(d[:, :, 0], mean=np.zeros(3), std=np.ones(3))
+    with pytest.raises(ValueError, match=r"one value per norm. Got \(2,\) and \(3,\)"):
+        public_code_rows(d, mean=np.zeros(2), std=np.ones(3))
+    with pytest.raises(ValueError, match="'std' parameter must be positive"):
+        public_code_rows(d, mean=np.zeros(3), std=[1.0, 0.0, 1.0])
+
+
+def test_public_code_layout_on_synthetic_embeddings(tmp_path):
+    arrays = _synthetic_zoo(tmp_path)
+    emb = {k.split("/")[0]: v for k, v in arrays.items()}
+    mixed = verify_zoo_public_code(emb, rng=0)
+    assert mixed["V"].verdict == mixed["copy"].verdict == "stolen"
+    assert mixed["independent"].p_value > 0.05
+    assert len(mixed["V"].private_scores) == 100  # the second half of the 200 rows
+    rows = public_code_table(tmp_path, m=5, n_draws=20, rng=0)
+    assert [r["model"] for r in rows] == ["V source", "A_Q label-query", "I independent"]
+    assert set(rows[0]) >= {"paper Δμ", "mixed Δμ", "mixed p (all 100 rows)",
+                            "mixed median p (m=5 rows × 6 images)", "ours median p (m=5 images)",
+                            "ours median p (m=30 images)"}
+    assert rows[0]["mixed Δμ"] == round(mixed["V"].delta_mean, 3)
+    with pytest.raises(ValueError, match="'victim' parameter must name one of"):
+        verify_zoo_public_code(emb, victim="W")
+    with pytest.raises(ValueError, match=r"the victim's shape \(400, 3, 2\). Got \(400, 3, 1\)"):
+        verify_zoo_public_code({**emb, "copy": emb["copy"][:, :, :1]})
 
 
 def _train_zoo_script():
@@ -254,3 +310,38 @@ def test_updated_manifest_swaps_members_and_keeps_the_history():
     assert [r["command"] for r in m["runs"]] == [old["command"], "train_zoo.py --small --only q"]
     assert m["runs"][1]["replaced"]["q"]["sha256"] == "a" and m["command"] == old["command"]
     assert m["recipe"]["n_queries"] == 16_000 and old["members"]["q"]["sha256"] == "a"
+
+
+def test_mingd_rows_are_spread_over_the_sorted_samples():
+    tz = _train_zoo_script()
+    labels = np.repeat(np.arange(10), 100)  # embedded samples sorted by index, so by class
+    pos = zoo.spread_positions(len(labels), 64)
+    assert len(pos) == 64 and pos[0] == 0 and pos[-1] == 999 and np.all(np.diff(pos) > 0)
+    assert set(labels[pos]) == set(range(10))  # the first 64 rows would all be class 0
+    np.testing.assert_array_equal(zoo.spread_positions(5, 9), np.arange(5))
+    with pytest.raises(ValueError, match="'k' parameter must be a positive int"):
+        zoo.spread_positions(10, 0)
+    settings = tz._mingd_settings(tz.SMALL, pos)
+    assert settings["n"] == 64 and settings["positions"] == pos.tolist()
+    np.testing.assert_array_equal(tz._mingd_positions(settings), pos)
+    # zoos from before positions were recorded hold the first n rows
+    np.testing.assert_array_equal(tz._mingd_positions({"n": 3}), [0, 1, 2])
+    assert tz._mingd_positions(None) is None
+
+
+def test_reembedding_mingd_needs_an_existing_zoo_with_the_same_recipe(tmp_path):
+    tz = _train_zoo_script()
+    with pytest.raises(SystemExit, match="--reembed-mingd needs an existing zoo"):
+        tz.main(["--quick", "--out", str(tmp_path / "none"), "--reembed-mingd", "--mingd", "4"])
+    _synthetic_zoo(tmp_path)
+    manifest = zoo.read_manifest(tmp_path)
+    zoo.write_manifest(tmp_path, {**manifest, "seed": 0, "dataset": "CIFAR-10 (load_cifar10)",
+                                  "recipe": json.loads(json.dumps(asdict(tz.QUICK)))})
+    with pytest.raises(SystemExit, match=r"the zoo's recipe \(differs on: epochs\)"):
+        tz.main(["--quick", "--epochs", "3", "--out", str(tmp_path), "--reembed-mingd",
+                 "--mingd", "4"])
+    with pytest.raises(SystemExit, match=r"--mingd N > 0 \(got 0\)"):
+        tz.main(["--quick", "--out", str(tmp_path), "--reembed-mingd"])
+    with pytest.raises(SystemExit, match="cannot be combined"):
+        tz.main(["--quick", "--out", str(tmp_path), "--reembed-mingd", "--only", "label_query"])
+    assert not [p for p in tmp_path.parent.iterdir() if "-reembed-" in p.name]

@@ -101,6 +101,13 @@ def test_bad_arguments():
     a, b = _distances(10, 2.0, rng), _distances(10, 1.0, rng)
     with pytest.raises(ValueError, match="non-negative"):
         embedding_features(-a)
+    np.testing.assert_array_equal(embedding_features(-a, nonnegative=False, sort=False),
+                                  -a.reshape(len(a), -1))
+    with pytest.raises(ValueError, match="finite values"):
+        embedding_features(np.full((2, 3), np.nan), nonnegative=False)
+    with pytest.raises(ValueError, match="non-negative"):
+        train_regressor(-a, b)  # log=True takes logarithms
+    assert train_regressor(-a, -b, log=False, epochs=5, rng=0).score(-a).shape == (len(a),)
     with pytest.raises(ValueError, match=r"shape \(n_samples, n_norms, n_columns\)"):
         embedding_features(np.ones(3))
     with pytest.raises(TypeError, match="Embedding or a numeric array"):
