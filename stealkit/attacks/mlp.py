@@ -221,7 +221,10 @@ class _Fit:
         output layer is re-solved by least squares and the unit with the smallest
         residual goes (a duplicate of another unit costs nothing), and the rest are
         refitted. Dropping the least important unit instead can keep two copies of
-        one hidden unit and lose another.
+        one hidden unit and lose another. Least squares by SVD (``gelsd``): MKL's
+        default driver (``gelsy``) gave different last bits on repeated calls with
+        the same inputs (37 answers in 100 calls), and the fit made the whole
+        attack irreproducible.
         """
         torch = self.torch
         X1, T = self.X1[rows], self.T_ratio[rows]
@@ -238,12 +241,12 @@ class _Fit:
                 residual = []
                 for k in range(len(alive)):
                     M = torch.cat([H1[:, :k], H1[:, k + 1 :]], dim=1)
-                    W = torch.linalg.lstsq(M, T).solution
+                    W = torch.linalg.lstsq(M, T, driver="gelsd").solution
                     residual.append(float(((M @ W - T) ** 2).sum()))
                 drop = int(np.argmin(residual))
                 keep = torch.cat([alive[:drop], alive[drop + 1 :]])
                 M = torch.cat([H1[:, :drop], H1[:, drop + 1 :]], dim=1)
-                W = torch.linalg.lstsq(M, T).solution
+                W = torch.linalg.lstsq(M, T, driver="gelsd").solution
                 A = A[:, keep].contiguous().requires_grad_()
                 B = W.contiguous().clone().requires_grad_()
             self.lbfgs([A, B], lambda A=A, B=B: self.error(A, B, rows),
