@@ -256,6 +256,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--reembed-mingd", action="store_true",
                    help="compute only the MinGD cache again, for every member of the existing "
                         "zoo at --out, on --mingd rows spread over the embedded samples")
+    p.add_argument("--replicate", type=int, default=None, metavar="N",
+                   help="only walk every member of the existing zoo at --out over N private "
+                        "and N public images it has not embedded yet: a second test set "
+                        "(replication.npz)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--yes", action="store_true", help="do not ask before a long CPU run")
     return p.parse_args(argv)
@@ -436,10 +440,12 @@ def main(argv=None) -> int:
         torch.backends.cudnn.benchmark = True
     rng = np.random.default_rng(args.seed)
     out = args.out or default_out(args)
+    if sum(map(bool, (args.reembed_mingd, args.replicate is not None, args.only))) > 1:
+        raise SystemExit("--reembed-mingd, --replicate and --only cannot be combined.")
     if args.reembed_mingd:
-        if args.only:
-            raise SystemExit("--reembed-mingd and --only cannot be combined.")
         return _reembed_mingd(args, recipe, device, out, progress, argv)
+    if args.replicate is not None:
+        return _replicate(args, recipe, device, out, progress, argv)
     only = list(dict.fromkeys(args.only)) if args.only else None
     old = None
     if only:
@@ -770,6 +776,91 @@ def _reembed_mingd(args, recipe: Recipe, device, out: Path, progress: bool, argv
         raise
     print(f"MinGD re-embedded for {len(queries)} members at {len(positions)} + "
           f"{len(positions)} rows: {seconds['total'] / 60:.1f} min → {out}", flush=True)
+    return 0
+
+
+#: The replication's own generator: ``REPLICATION_SEED + --seed`` draws its images.
+REPLICATION_SEED = 12345
+
+
+def replication_images(private: np.ndarray, public: np.ndarray, embed_private: np.ndarray,
+                       embed_public: np.ndarray, n: int, seed: int):
+    """n more private and n more public images (sorted indices) than the zoo embeds already.
+
+    From the victim's private split and the public split, leaving out the
+    embedded samples, drawn with their own generator so that nothing else moves.
+    """
+    rng = np.random.default_rng(REPLICATION_SEED + seed)
+    rest_private = np.setdiff1d(private, embed_private)
+    rest_public = np.setdiff1d(public, embed_public)
+    if n > min(len(rest_private), len(rest_public)):
+        raise SystemExit(f"--replicate {n}: only {len(rest_private):,} private and "
+                         f"{len(rest_public):,} public images are left to embed.")
+    return (np.sort(rng.choice(rest_private, n, replace=False)),
+            np.sort(rng.choice(rest_public, n, replace=False)))
+
+
+def _replicate(args, recipe: Recipe, device, out: Path, progress: bool, argv) -> int:
+    """Blind Walk of every member on n fresh private and n fresh public images.
+
+    A second test set for the regressor the zoo's embeddings train, written to
+    ``replication.npz`` and recorded in the manifest (``replication``); the
+    zoo's weights (checked against their SHA-256), splits and walks are reused.
+    """
+    if not (out / zoo.MANIFEST).is_file():
+        raise SystemExit(f"--replicate needs an existing zoo: no {zoo.MANIFEST} in {out}.")
+    old = zoo.read_manifest(out)
+    mismatch = [k for k in _recipe_mismatch(old["recipe"], recipe) if k != "n_mingd"]
+    if mismatch:
+        raise SystemExit(f"--replicate needs the zoo's recipe (differs on: "
+                         f"{', '.join(mismatch)}).")
+    n = args.replicate
+    if n < 2:
+        raise SystemExit(f"--replicate needs at least 2 images of each set. Got {n}.")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    ds = load_cifar10() if args.dataset == "cifar10" else load_cifar100()
+    zoo._verify(out / "splits.npz", old["splits"]["sha256"])
+    with np.load(out / "splits.npz") as sp:
+        fresh_private, fresh_public = replication_images(
+            sp["private"], sp["public"], sp["embed_private"], sp["embed_public"], n, args.seed)
+    rows = np.concatenate([fresh_private, fresh_public])
+    X, y = ds.X_train[rows], ds.y_train[rows]
+    walk = old["embeddings"]["blind_walk"]
+    arrays = {"private_index": fresh_private, "public_index": fresh_public}
+    queries = {}
+    for name, model in zoo.load_zoo(out, device=device).items():
+        walker = _Bf16(model) if device.type == "cuda" else model
+        e = blind_walk(walker, X, y, n_directions=walk["n_directions"],
+                       max_steps=walk["max_steps"], rng=walk["rng"], device=device,
+                       progress=progress)
+        arrays[f"{name}/blind_walk"] = e.distances.astype(np.float32)
+        queries[name] = {"blind_walk": e.n_queries, "blind_walk_seconds": round(e.seconds, 1)}
+        print(f"Replication {name:18s} {e.n_queries:,} queries, {e.seconds:.0f} s", flush=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-replicate-", dir=out.parent))
+    try:
+        np.savez(stage / "replication.npz", **arrays)
+        manifest, runs = _with_history(old)
+        seconds = {"total": round(time.perf_counter() - started, 1),
+                   "cpu_process": round(time.process_time() - cpu_started, 1)}
+        command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        manifest["replication"] = {
+            "file": "replication.npz", "sha256": zoo.sha256_of(stage / "replication.npz"),
+            "n": n, "rng": REPLICATION_SEED + args.seed,
+            "rows": "n private then n public rows, one per image, none of them embedded in "
+                    "embeddings.npz (private_index, public_index)",
+            "blind_walk": walk, "queries": queries, "seconds": seconds, "created": now}
+        runs.append({"created": now, "command": command, "members": list(queries),
+                     "embedding": "replication", "seconds": seconds, "device": str(device),
+                     "torch": torch.__version__})
+        manifest["updated"] = now
+        zoo.write_manifest(stage, manifest)
+        _replace_into(stage, out, ["replication.npz", zoo.MANIFEST])
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    print(f"Replication: {len(queries)} members on {n} + {n} fresh images, "
+          f"{seconds['total'] / 60:.1f} min → {out}", flush=True)
     return 0
 
 

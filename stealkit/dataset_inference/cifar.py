@@ -51,6 +51,8 @@ __all__ = [
     "ownership_table",
     "target_met",
     "p_value_curves",
+    "zoo_replication",
+    "replication_table",
     "public_code_rows",
     "verify_zoo_public_code",
     "public_code_table",
@@ -359,19 +361,91 @@ def ownership_table(
     return sorted(rows, key=lambda r: _order(r["model"]))
 
 
-def target_met(row: Mapping[str, Any]) -> bool | None:
-    """Whether an :func:`ownership_table` row (Blind Walk) meets its target; None if it has none.
+def target_met(row: Mapping[str, Any], *, which: str | None = None) -> bool | None:
+    """Whether a table row (Blind Walk) meets its target; None if it has none.
 
-    "stolen": the verdict on all held-out samples is "stolen" (p < 0.01);
-    "inconclusive": that p-value exceeds 0.05.
+    "stolen": the verdict is "stolen" (p < 0.01); "inconclusive": the p-value
+    exceeds 0.05. ``which``: the columns of :func:`replication_table` to read
+    ("held-out" or "fresh"); by default those of :func:`ownership_table`.
     """
     target = row.get("target")
     if target not in ("stolen", "inconclusive"):
         return None
+    verdict = row["verdict" if which is None else f"{which} verdict"]
     if target == "stolen":
-        return row["verdict"] == "stolen"
-    p = next(v for k, v in row.items() if k.startswith("ours p"))
+        return verdict == "stolen"
+    start = "ours p" if which is None else f"{which} p"
+    p = next(v for k, v in row.items() if k.startswith(start))
     return p > 0.05
+
+
+def zoo_replication(folder: str | Path = ZOO_CIFAR10) -> dict[str, np.ndarray] | None:
+    """Every member's Blind Walk of the zoo's fresh images, or None if the zoo has none.
+
+    ``scripts/train_zoo.py --replicate N`` walks N private and N public images
+    that the zoo's embeddings do not hold (``replication.npz``: n private
+    rows, then n public rows), checked against the manifest's SHA-256: a
+    second test set, on which no choice of ours was made.
+    """
+    from stealkit.dataset_inference.zoo import _verify, read_manifest
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    info = manifest.get("replication")
+    if not info:
+        return None
+    _verify(folder / info["file"], info["sha256"])
+    members = manifest["members"]
+    with np.load(folder / info["file"]) as cached:
+        return {n: cached[f"{n}/blind_walk"]
+                for n in sorted(members, key=lambda n: _order(members[n]["threat_model"]))
+                if f"{n}/blind_walk" in cached.files}
+
+
+def replication_table(
+    folder: str | Path = ZOO_CIFAR10,
+    *,
+    embeddings: Mapping[str, Any] | None = None,
+    replication: Mapping[str, Any] | None = None,
+    significance: float = 0.01,
+    rng: int | np.random.Generator | None = 0,
+) -> list[dict[str, Any]]:
+    """The Blind Walk test twice: on the zoo's held-out rows and on its fresh images.
+
+    One regressor, trained on the victim's embedding (:func:`train_zoo_regressor`),
+    tests every member on the held-out rows of ``embeddings`` (:func:`verify_zoo`)
+    and on all rows of ``replication`` (:func:`zoo_replication`), with the
+    verdict and the target (:data:`TARGETS`) for both.
+    """
+    from stealkit.dataset_inference.zoo import read_manifest
+
+    manifest = read_manifest(folder)
+    emb = zoo_embeddings(folder) if embeddings is None else dict(embeddings)
+    rep = zoo_replication(folder) if replication is None else dict(replication)
+    if not rep:
+        raise ValueError(
+            f"The zoo at {str(folder)!r} has no replication images: add them with "
+            "scripts/train_zoo.py --replicate N."
+        )
+    held = verify_zoo(emb, significance=significance, rng=rng)
+    reg = train_zoo_regressor(emb["V"], rng=rng)
+    rows = []
+    for name, d in rep.items():
+        d = np.asarray(d)
+        if len(d) % 2 or len(d) < 4:
+            raise ValueError(f"The replication of {name!r} must hold n private then n public "
+                             f"rows, n >= 2. Got {len(d)} rows.")
+        fresh = verify_ownership(reg, d[: len(d) // 2], d[len(d) // 2 :],
+                                 significance=significance)
+        row = manifest["members"][name]["threat_model"]
+        out = {"model": row}
+        for label, res in (("held-out", held[name]), ("fresh", fresh)):
+            out[f"{label} Δμ"] = round(res.delta_mean, 3) + 0.0
+            out[f"{label} p (m={len(res.private_scores)})"] = float(f"{res.p_value:.2g}")
+            out[f"{label} verdict"] = res.verdict
+        out["target"] = TARGETS.get(row) or "as measured"
+        rows.append(out)
+    return sorted(rows, key=lambda r: _order(r["model"]))
 
 
 def public_code_rows(distances: Any, *, mean: Any, std: Any) -> np.ndarray:

@@ -344,4 +344,55 @@ def test_reembedding_mingd_needs_an_existing_zoo_with_the_same_recipe(tmp_path):
         tz.main(["--quick", "--out", str(tmp_path), "--reembed-mingd"])
     with pytest.raises(SystemExit, match="cannot be combined"):
         tz.main(["--quick", "--out", str(tmp_path), "--reembed-mingd", "--only", "label_query"])
+    with pytest.raises(SystemExit, match="cannot be combined"):
+        tz.main(["--quick", "--out", str(tmp_path), "--reembed-mingd", "--replicate", "5"])
+    with pytest.raises(SystemExit, match="--replicate needs an existing zoo"):
+        tz.main(["--quick", "--out", str(tmp_path / "none"), "--replicate", "5"])
+    with pytest.raises(SystemExit, match=r"--replicate needs the zoo's recipe \(differs on: epochs"):
+        tz.main(["--quick", "--epochs", "3", "--out", str(tmp_path), "--replicate", "5"])
+    with pytest.raises(SystemExit, match="at least 2 images"):
+        tz.main(["--quick", "--out", str(tmp_path), "--replicate", "1"])
     assert not [p for p in tmp_path.parent.iterdir() if "-reembed-" in p.name]
+
+
+def test_replication_images_are_fresh_and_reproducible():
+    tz = _train_zoo_script()
+    private, public = np.arange(0, 100), np.arange(100, 160)
+    embed_private, embed_public = private[::4], public[::3]
+    a, b = tz.replication_images(private, public, embed_private, embed_public, 20, seed=0)
+    assert len(a) == len(b) == 20 and np.all(np.diff(a) > 0) and np.all(np.diff(b) > 0)
+    assert np.isin(a, private).all() and not np.isin(a, embed_private).any()
+    assert np.isin(b, public).all() and not np.isin(b, embed_public).any()
+    a2, _ = tz.replication_images(private, public, embed_private, embed_public, 20, seed=0)
+    assert np.array_equal(a, a2)
+    with pytest.raises(SystemExit, match="only 75 private and 40 public images are left"):
+        tz.replication_images(private, public, embed_private, embed_public, 41, seed=0)
+
+
+def test_replication_table_tests_fresh_images_with_the_same_regressor(tmp_path):
+    arrays = _synthetic_zoo(tmp_path)
+    emb = {k.split("/")[0]: v for k, v in arrays.items()}
+    rng = np.random.default_rng(1)
+    fresh = {"V/blind_walk": _distances(rng, 150, 0.8), "copy/blind_walk": _distances(rng, 150, 0.4),
+             "independent/blind_walk": _distances(rng, 150, 0.0)}
+    assert cifar.zoo_replication(tmp_path) is None
+    with pytest.raises(ValueError, match="no replication images"):
+        cifar.replication_table(tmp_path)
+    np.savez(tmp_path / "replication.npz", private_index=np.arange(150),
+             public_index=np.arange(150), **fresh)
+    manifest = zoo.read_manifest(tmp_path)
+    zoo.write_manifest(tmp_path, {**manifest, "replication": {
+        "file": "replication.npz", "sha256": zoo.sha256_of(tmp_path / "replication.npz")}})
+    rep = cifar.zoo_replication(tmp_path)
+    assert list(rep) == ["V", "copy", "independent"]  # in the paper's order
+    rows = cifar.replication_table(tmp_path, rng=0)
+    v, copy, ind = rows
+    assert v["held-out p (m=100)"] == float(f"{verify_zoo(emb, rng=0)['V'].p_value:.2g}")
+    assert v["fresh verdict"] == copy["fresh verdict"] == "stolen" and "fresh p (m=150)" in v
+    assert ind["fresh p (m=150)"] > 0.05
+    assert cifar.target_met(copy, which="fresh") and cifar.target_met(ind, which="fresh")
+    assert cifar.target_met({"target": "as measured"}, which="fresh") is None
+    # a changed file is refused
+    np.savez(tmp_path / "replication.npz", **fresh)
+    with pytest.raises(zoo.ChecksumError):
+        cifar.zoo_replication(tmp_path)
