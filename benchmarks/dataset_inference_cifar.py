@@ -35,7 +35,9 @@ from stealkit.dataset_inference.cifar import (
     ZOO_CIFAR10,
     ownership_table,
     public_code_table,
+    replication_table,
     zoo_embeddings,
+    zoo_replication,
 )
 from stealkit.dataset_inference.zoo import read_manifest
 
@@ -83,6 +85,13 @@ def main(argv=None) -> int:
             f"row; regressor on {n - n // 2} + {n - n // 2} victim rows, alternate ones, test "
             f"on the other {n // 2} + {n // 2})")))
         print(f"({time.perf_counter() - start:.0f} s)\n")
+        if method == "blind_walk" and zoo_replication(args.zoo) is not None:
+            start = time.perf_counter()
+            print(compare_with_paper(replication_table(args.zoo, embeddings=emb, rng=SEED),
+                                     caption=f"{data}, blind_walk: the held-out images and the "
+                                             "zoo's fresh images (train_zoo.py --replicate), "
+                                             "one regressor"))
+            print(f"({time.perf_counter() - start:.0f} s)\n")
         if args.public_code and method == "blind_walk":
             start = time.perf_counter()
             rows = public_code_table(args.zoo, embeddings=emb, m=args.m, rng=SEED)

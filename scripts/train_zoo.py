@@ -56,9 +56,17 @@ ResNet-9 of width 8 (the different architecture: a ConvNet of width 8), no
 augmentation, 20 epochs (100 % training accuracy), a small zero-shot run,
 label- and logit-query thieves that each label 16,000 unlabelled images of the
 disjoint half through the victim's API, Blind Walk with 2 directions per norm
-on 1,000 private and 1,000 public samples, MinGD on 64 + 64 of them; 2.1 MB on
-disk. The manifest records what each run took, and the script prints a rough
-estimate first.
+on 1,000 private and 1,000 public samples, MinGD on 64 + 64 of them (spread
+over the samples); 2.1 MB on disk. The manifest records what each run took,
+and the script prints a rough estimate first.
+
+Two more modes work on an existing zoo and keep its weights. ``--reembed-mingd``
+computes the MinGD cache again: the samples are sorted by image index and the
+offline CIFAR-10 copy by class, so the first 64 rows it used to take were all
+airplanes; the rows are now spread over the samples (the manifest records
+their positions). ``--replicate N`` walks every member over N private and N
+public images the zoo has not embedded (``replication.npz``): a second test
+set for the same regressor, on which no choice of ours was made.
 
 The query budget (``n_queries``, ``--n-queries``), and why it changed. The
 zoo was first trained with the query thieves labelling only the 4,000 images
@@ -712,6 +720,33 @@ def _with_history(old: dict) -> tuple[dict, list]:
     return manifest, runs
 
 
+def _run_info(started: float, cpu_started: float, argv) -> tuple[dict, str, str]:
+    """A run's wall and CPU seconds, its command line and the time now (UTC)."""
+    seconds = {"total": round(time.perf_counter() - started, 1),
+               "cpu_process": round(time.process_time() - cpu_started, 1)}
+    command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return seconds, command, now
+
+
+def _stage_into_zoo(out: Path, old: dict, file: str, arrays: dict, update) -> None:
+    """Write ``arrays`` to ``file`` and the manifest ``update(manifest, runs, sha)`` edits.
+
+    Both are written to a folder beside the zoo and moved in when complete
+    (the manifest last); on any failure nothing in the zoo changes.
+    """
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-{Path(file).stem}-", dir=out.parent))
+    try:
+        np.savez(stage / file, **arrays)
+        manifest, runs = _with_history(old)
+        update(manifest, runs, zoo.sha256_of(stage / file))
+        zoo.write_manifest(stage, manifest)
+        _replace_into(stage, out, [file, zoo.MANIFEST])
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
 def _reembed_mingd(args, recipe: Recipe, device, out: Path, progress: bool, argv) -> int:
     """MinGD again for every member of the zoo at ``out``, on rows spread over the samples.
 
@@ -743,22 +778,16 @@ def _reembed_mingd(args, recipe: Recipe, device, out: Path, progress: bool, argv
         walker = _Bf16(model) if device.type == "cuda" else model
         arrays.update(_embed_mingd(name, walker, X, y, positions, recipe, device, progress,
                                    queries))
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-reembed-", dir=out.parent))
-    try:
-        np.savez(stage / "embeddings.npz", **arrays)
-        manifest, runs = _with_history(old)
-        before = sum(q.get("mingd_seconds", 0) for q in info["queries"].values())
-        after = sum(q["mingd_seconds"] for q in queries.values())
+    before = sum(q.get("mingd_seconds", 0) for q in info["queries"].values())
+    after = sum(q["mingd_seconds"] for q in queries.values())
+    seconds, command, now = _run_info(started, cpu_started, argv)
+
+    def update(manifest: dict, runs: list, sha: str) -> None:
         for name, q in queries.items():
             manifest["embeddings"]["queries"].setdefault(name, {}).update(q)
-        manifest["embeddings"].update(file="embeddings.npz",
-                                      sha256=zoo.sha256_of(stage / "embeddings.npz"),
+        manifest["embeddings"].update(file="embeddings.npz", sha256=sha,
                                       mingd=_mingd_settings(recipe, positions))
         manifest["recipe"] = asdict(recipe)
-        seconds = {"total": round(time.perf_counter() - started, 1),
-                   "cpu_process": round(time.process_time() - cpu_started, 1)}
-        command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         runs.append({"created": now, "command": command, "members": list(queries),
                      "embedding": "mingd", "seconds": seconds, "device": str(device),
                      "torch": torch.__version__,
@@ -769,11 +798,8 @@ def _reembed_mingd(args, recipe: Recipe, device, out: Path, progress: bool, argv
                                "note": "the first run's, with later runs' own times swapped in "
                                        "(each run's measurements: runs)"}
         manifest["updated"] = now
-        zoo.write_manifest(stage, manifest)
-        _replace_into(stage, out, ["embeddings.npz", zoo.MANIFEST])
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+
+    _stage_into_zoo(out, old, "embeddings.npz", arrays, update)
     print(f"MinGD re-embedded for {len(queries)} members at {len(positions)} + "
           f"{len(positions)} rows: {seconds['total'] / 60:.1f} min → {out}", flush=True)
     return 0
@@ -836,17 +862,11 @@ def _replicate(args, recipe: Recipe, device, out: Path, progress: bool, argv) ->
         arrays[f"{name}/blind_walk"] = e.distances.astype(np.float32)
         queries[name] = {"blind_walk": e.n_queries, "blind_walk_seconds": round(e.seconds, 1)}
         print(f"Replication {name:18s} {e.n_queries:,} queries, {e.seconds:.0f} s", flush=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-replicate-", dir=out.parent))
-    try:
-        np.savez(stage / "replication.npz", **arrays)
-        manifest, runs = _with_history(old)
-        seconds = {"total": round(time.perf_counter() - started, 1),
-                   "cpu_process": round(time.process_time() - cpu_started, 1)}
-        command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    seconds, command, now = _run_info(started, cpu_started, argv)
+
+    def update(manifest: dict, runs: list, sha: str) -> None:
         manifest["replication"] = {
-            "file": "replication.npz", "sha256": zoo.sha256_of(stage / "replication.npz"),
-            "n": n, "rng": REPLICATION_SEED + args.seed,
+            "file": "replication.npz", "sha256": sha, "n": n, "rng": REPLICATION_SEED + args.seed,
             "rows": "n private then n public rows, one per image, none of them embedded in "
                     "embeddings.npz (private_index, public_index)",
             "blind_walk": walk, "queries": queries, "seconds": seconds, "created": now}
@@ -854,11 +874,8 @@ def _replicate(args, recipe: Recipe, device, out: Path, progress: bool, argv) ->
                      "embedding": "replication", "seconds": seconds, "device": str(device),
                      "torch": torch.__version__})
         manifest["updated"] = now
-        zoo.write_manifest(stage, manifest)
-        _replace_into(stage, out, ["replication.npz", zoo.MANIFEST])
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+
+    _stage_into_zoo(out, old, "replication.npz", arrays, update)
     print(f"Replication: {len(queries)} members on {n} + {n} fresh images, "
           f"{seconds['total'] / 60:.1f} min → {out}", flush=True)
     return 0

@@ -352,7 +352,7 @@ def test_reembedding_mingd_needs_an_existing_zoo_with_the_same_recipe(tmp_path):
         tz.main(["--quick", "--epochs", "3", "--out", str(tmp_path), "--replicate", "5"])
     with pytest.raises(SystemExit, match="at least 2 images"):
         tz.main(["--quick", "--out", str(tmp_path), "--replicate", "1"])
-    assert not [p for p in tmp_path.parent.iterdir() if "-reembed-" in p.name]
+    assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}-")]
 
 
 def test_replication_images_are_fresh_and_reproducible():
