@@ -44,6 +44,8 @@ member sees (``splits.npz``).
 
 Cost: the full run is sized for one modern GPU, under 8 minutes on an H200 by
 our estimate (it is untested there; the manifest records what it measured).
+``bash scripts/gpu_zoo.sh`` trains it on a GPU, times it and prints the Blind
+Walk table (``SMOKE=1``: the same steps with ``--quick`` on the CPU).
 On a CPU it is about 11 hours at one thread (its own estimate on a 2-core
 VM): ``--device cpu`` without ``--quick`` or ``--small`` prints its estimate
 and stops unless given ``--yes``. ``--quick`` (tiny models, 512 images) runs
