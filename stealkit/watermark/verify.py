@@ -9,6 +9,11 @@ answers the target class on those inputs anyway (the false-positive rate).
 It claims ownership when a one-sided t-test says the suspect's watermark
 success exceeds the clean rate at the chosen significance (95 % confidence
 in the paper). A failed test is "inconclusive", never proof of innocence.
+
+The t-test is the paper's; on a handful of 0/1 answers it is an
+approximation, and where the suspect hits every time and the clean model
+never does it has no variance to work with (p = 0 from two queries).
+``test="fisher"`` is the exact one-sided test on the counts instead.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ __all__ = [
     "watermark_hits",
     "watermark_success",
     "welch_p_values",
+    "fisher_p_values",
+    "TESTS",
     "Verification",
     "verify_ownership",
 ]
@@ -103,6 +110,31 @@ def welch_p_values(
     return p
 
 
+#: The tests :func:`verify_ownership` can run on the hits.
+TESTS = ("welch", "fisher")
+
+
+def fisher_p_values(suspect_hits: Any, n_suspect: int, reference: np.ndarray) -> np.ndarray:
+    """One-sided exact p-values (Fisher's test of the 2 × 2 counts), one per suspect count.
+
+    ``suspect_hits``: hits among ``n_suspect`` answers of the suspect (an int
+    or an array of them); ``reference``: the clean models' 0/1 answers. Under
+    H₀ (the suspect answers the target no more often than the clean models)
+    the suspect's hits follow a hypergeometric law given all the hits; the
+    p-value is the chance of as many or more. Equal to
+    ``scipy.stats.fisher_exact([[k, m - k], [K, n - K]], alternative="greater")``.
+    """
+    k = np.asarray(suspect_hits, dtype=np.int64)
+    b = np.asarray(reference)
+    m, n, big_k = int(n_suspect), len(b), int(np.sum(b))
+    if m < 1 or n < 1:
+        raise ValueError("Both samples need at least 1 answer for Fisher's test.")
+    if np.any(k < 0) or np.any(k > m):
+        raise ValueError(f"The suspect's hits must be in [0, {m}]. Got {suspect_hits!r}.")
+    # P(X >= k), X ~ Hypergeometric(population m + n, k + K hits in it, m drawn)
+    return stats.hypergeom.sf(k - 1, m + n, k + big_k, m)
+
+
 @dataclass(frozen=True)
 class Verification:
     """Outcome of :func:`verify_ownership`.
@@ -113,7 +145,8 @@ class Verification:
         Watermark success of the suspect and the mean false-positive rate of
         the clean models, on the held-out watermarked inputs.
     test : OwnershipTest
-        The one-sided Welch t-test on all ``n_queries`` answers.
+        The one-sided test (Welch's t-test, or Fisher's exact test with
+        ``statistic`` = the suspect's hits) on all ``n_queries`` answers.
     queries_needed : int or None
         The fewest queries m (of ``sizes``) at which the median p-value over
         random draws of m watermarked inputs is below the significance level;
@@ -159,6 +192,7 @@ def verify_ownership(
     significance: float = 0.05,
     max_queries: int = 100,
     n_draws: int = 200,
+    test: str = "welch",
     rng: int | np.random.Generator | None = None,
 ) -> Verification:
     """Claim ownership of a suspect model with held-out watermarked queries (§5.2).
@@ -183,6 +217,9 @@ def verify_ownership(
         The largest m of the p-value curve (capped at ``n_queries``).
     n_draws : int, default=200
         Random draws of m answers per point of the curve.
+    test : {"welch", "fisher"}, default="welch"
+        The paper's one-sided Welch t-test, or Fisher's exact one-sided test
+        on the counts of hits (exact at any m; see the module's notes).
     rng : int, Generator or None
         Which inputs are queried, and the draws of the curve.
 
@@ -215,25 +252,40 @@ def verify_ownership(
         raise ValueError(f"The 'significance' parameter must be in (0, 1). Got {significance}.")
     max_queries = check_int(max_queries, "max_queries", minimum=2)
     n_draws = check_int(n_draws, "n_draws", minimum=1)
+    if test not in TESTS:
+        raise ValueError(
+            f"The 'test' parameter must be one of {', '.join(map(repr, TESTS))}. Got {test!r}."
+        )
     rng = np.random.default_rng(rng)
 
     chosen = np.sort(rng.choice(len(X), size=n_queries, replace=False))
     target = watermark.target
     clean_hits = np.concatenate([watermark_hits(c, X, target=target) for c in clean])
     hits = watermark_hits(suspect, X[chosen], target=target)
-    with warnings.catch_warnings():  # constant samples: ownership_test decides without scipy
-        warnings.simplefilter("ignore", RuntimeWarning)
-        test = ownership_test(hits, clean_hits, alternative="greater", significance=significance)
+    if test == "welch":
+        with warnings.catch_warnings():  # constant samples: ownership_test decides without scipy
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = ownership_test(hits, clean_hits, alternative="greater",
+                                    significance=significance)
+    else:
+        p_exact = float(fisher_p_values(int(hits.sum()), len(hits), clean_hits))
+        result = OwnershipTest(
+            statistic=float(hits.sum()), p_value=p_exact,
+            verdict="stolen" if p_exact < significance else "inconclusive",
+            significance=significance, alternative="greater",
+            delta_mean=float(hits.mean() - clean_hits.mean()),
+            n_private=len(hits), n_public=len(clean_hits))
     sizes = np.arange(2, min(max_queries, n_queries) + 1)
     p = np.empty((len(sizes), n_draws))
     for i, m in enumerate(sizes):
         draws = np.stack([rng.choice(hits, size=m, replace=False) for _ in range(n_draws)])
-        p[i] = welch_p_values(draws, clean_hits)
+        p[i] = (welch_p_values(draws, clean_hits) if test == "welch"
+                else fisher_p_values(draws.sum(axis=1), m, clean_hits))
     below = np.flatnonzero(np.median(p, axis=1) < significance)
     return Verification(
         suspect_success=float(hits.mean()),
         clean_success=float(clean_hits.mean()),
-        test=test,
+        test=result,
         queries_needed=int(sizes[below[0]]) if len(below) else None,
         sizes=sizes,
         p_values=p,

@@ -7,6 +7,7 @@ from torch import nn
 from stealkit import Oracle
 from stealkit.watermark.embed import Watermark
 from stealkit.watermark.verify import (
+    fisher_p_values,
     verify_ownership,
     watermark_hits,
     watermark_success,
@@ -67,6 +68,25 @@ def test_welch_constant_samples():
         welch_p_values(np.ones((1, 1)), np.zeros(10))
 
 
+def test_fisher_matches_scipy_and_is_exact_at_tiny_m():
+    rng = np.random.default_rng(0)
+    b = (rng.random(300) < 0.05).astype(float)
+    for m in (2, 5, 20):
+        k = np.arange(m + 1)
+        ref = [stats.fisher_exact([[j, m - j], [int(b.sum()), len(b) - int(b.sum())]],
+                                  alternative="greater").pvalue for j in k]
+        assert np.allclose(fisher_p_values(k, m, b), ref, rtol=1e-10)
+    # two hits in two queries against a clean model that never answers the target: Welch
+    # has no variance and says p = 0; the exact test gives the chance of two in two,
+    # 1 / C(302, 2) here
+    clean = np.zeros(300)
+    assert welch_p_values(np.ones((1, 2)), clean)[0] == 0.0
+    assert np.isclose(fisher_p_values(2, 2, clean), 2 / (302 * 301))
+    assert fisher_p_values(0, 2, clean) == 1.0
+    with pytest.raises(ValueError, match=r"hits must be in \[0, 2\]"):
+        fisher_p_values(3, 2, clean)
+
+
 def test_success_with_a_module_and_through_an_oracle():
     model = Rule(7)
     assert watermark_success(model, WM.apply(X_SRC), target=7) == 1.0
@@ -88,6 +108,18 @@ def test_a_stolen_copy_is_claimed_with_few_queries_and_an_innocent_one_is_not():
     innocent = verify_ownership(Never(), [Never(), Never()], X_SRC, watermark=WM, rng=0)
     assert innocent.verdict == "inconclusive" and innocent.queries_needed is None
     assert innocent.test.p_value == 1.0
+
+
+def test_the_exact_test_claims_a_copy_and_not_an_innocent_model():
+    api = Oracle.from_torch(Rule(7), input_shape=(1, 28, 28), output="label")
+    v = verify_ownership(api, Never(), X_SRC, watermark=WM, n_queries=50, test="fisher", rng=0)
+    assert v.verdict == "stolen" and v.test.statistic == 50 and v.test.n_public == 60
+    # 2 of 2 against 0 of 60: p = 2 / (62 * 61) < 0.05, so 2 queries suffice here too
+    assert v.queries_needed == 2 and np.allclose(v.p_values[0], 2 / (62 * 61))
+    innocent = verify_ownership(Never(), Never(), X_SRC, watermark=WM, test="fisher", rng=0)
+    assert innocent.verdict == "inconclusive" and innocent.test.p_value == 1.0
+    with pytest.raises(ValueError, match="'test' parameter must be one of 'welch', 'fisher'"):
+        verify_ownership(api, Never(), X_SRC, watermark=WM, test="binomial")
 
 
 def test_queries_needed_uses_the_median_p_value():
