@@ -10,6 +10,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Every test single-threaded (torch and BLAS): the problems are small, and on a shared
+    2-core machine threads waiting for each other cost more than they save."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def stealkit_data() -> Path:
     """The folder of offline data copies: STEALKIT_DATA, else ../shared/data; or skip."""

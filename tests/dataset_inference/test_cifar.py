@@ -29,14 +29,6 @@ SHIPPED = (ZOO_CIFAR10 / "manifest.json").is_file()
 REPO = Path(__file__).resolve().parents[2]  # the repository (tests/ is not a package)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _distances(rng, n, shift):
     """n private rows then n public rows (3 norms x 2 directions); private ones farther by shift."""
     base = rng.lognormal(0.0, 0.5, (2 * n, 3, 2))

@@ -9,15 +9,6 @@ from stealkit.oracle import Oracle
 DUAL = {"l1": np.inf, "l2": 2, "linf": 1}  # the Lp distance to a hyperplane is |m| / ‖w‖_q
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight other jobs for the cores)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _linear(d=12, seed=0):
     """A 2-class linear model in float64 and its boundary: class 1 iff w·x + b > 0."""
     g = torch.Generator().manual_seed(seed)

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from stealkit.dataset_inference import (
     ConfidenceRegressor,
@@ -10,15 +9,6 @@ from stealkit.dataset_inference import (
     verify_ownership,
 )
 from stealkit.dataset_inference.embeddings import Embedding
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight other jobs for the cores)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _distances(n, scale, rng, n_norms=3, n_columns=10):

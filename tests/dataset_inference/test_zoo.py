@@ -10,15 +10,6 @@ from stealkit.oracle import Oracle
 TINY = {"name": "resnet9", "width": 2}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight other jobs for the cores)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _images(n=24, seed=0):
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, n)

@@ -25,15 +25,6 @@ class PixelModel(nn.Module):
         return self.hidden(x)["logits"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def one_torch_thread():
-    """The machines that run the tests are small and shared: one thread is faster."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def pixel_model():
     return PixelModel()
