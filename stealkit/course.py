@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "STYLE"]
+__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "STYLE", "SeedSpread",
+           "seed_spread", "spread_rows"]
 
 #: Matplotlib settings for every course figure: readable on a projector.
 STYLE = {
@@ -181,6 +182,163 @@ def compare_with_paper(
     if unknown:
         raise ValueError(f"Rows have keys not in 'columns': {unknown}.")
     return Table(columns, tuple(tuple(r.get(c) for c in columns) for r in rows), caption)
+
+
+@dataclass(frozen=True)
+class SeedSpread:
+    """How one measurement spreads over seeds, and how often it reaches the paper's figure.
+
+    Attributes
+    ----------
+    seeds : tuple of int
+        The seeds, in the order given.
+    values : tuple of float
+        The measurement on each seed.
+    median, mean, sd : float
+        Over the seeds (``sd`` with ``ddof=1``; 0 for one seed).
+    worst : float
+        The lowest value (the highest where lower is better).
+    worst_seed : int
+        The seed that gave it (the first such seed).
+    paper : float or None
+        The paper's figure.
+    at_paper : int or None
+        Seeds at or above the paper's figure (at or below where lower is better).
+    higher_is_better : bool
+        False for costs such as queries.
+    """
+
+    seeds: tuple[int, ...]
+    values: tuple[float, ...]
+    median: float
+    mean: float
+    sd: float
+    worst: float
+    worst_seed: int
+    paper: float | None
+    at_paper: int | None
+    higher_is_better: bool = True
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def failures(self) -> tuple[int, ...]:
+        """The seeds that fall short of the paper (empty without a paper figure)."""
+        if self.paper is None:
+            return ()
+        short = [s for s, v in zip(self.seeds, self.values, strict=True)
+                 if not self._reaches(v)]
+        return tuple(short)
+
+    def _reaches(self, value: float) -> bool:
+        return value >= self.paper if self.higher_is_better else value <= self.paper
+
+
+def seed_spread(seeds: Sequence[int], values: Sequence[float], *, paper: float | None = None,
+                higher_is_better: bool = True) -> SeedSpread:
+    """Summarise one measurement over seeds: median, worst seed, share at the paper's figure.
+
+    A mean ± sd hides how often a claim fails; the worst seed and the count of
+    seeds at or above the paper (at or below, for costs such as queries, with
+    ``higher_is_better=False``) do not.
+
+    Examples
+    --------
+    >>> s = seed_spread([0, 1, 2], [1.0, 0.983, 1.0], paper=0.9975)
+    >>> s.median, s.worst, s.worst_seed, s.at_paper, s.failures
+    (1.0, 0.983, 1, 2, (1,))
+    """
+    seeds = tuple(int(s) for s in seeds)
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"The 'values' parameter must hold numbers. Got {values!r}.") from None
+    if v.ndim != 1 or len(v) == 0 or len(v) != len(seeds):
+        raise ValueError(f"'seeds' and 'values' must be non-empty and of equal length. Got "
+                         f"{len(seeds)} seeds and {v.size} values.")
+    if not np.isfinite(v).all():
+        raise ValueError(f"The 'values' parameter must be finite. Got {v.tolist()!r}.")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"The 'seeds' parameter must not repeat a seed. Got {list(seeds)!r}.")
+    if not isinstance(higher_is_better, bool):
+        raise TypeError(f"The 'higher_is_better' parameter must be a bool. "
+                        f"Got {higher_is_better!r} instead.")
+    worst_at = int(np.argmin(v) if higher_is_better else np.argmax(v))
+    if paper is not None:
+        paper = float(paper)
+        reached = v >= paper if higher_is_better else v <= paper
+    return SeedSpread(
+        seeds=seeds, values=tuple(v.tolist()), median=float(np.median(v)), mean=float(v.mean()),
+        sd=float(v.std(ddof=1)) if len(v) > 1 else 0.0, worst=float(v[worst_at]),
+        worst_seed=seeds[worst_at], paper=paper,
+        at_paper=None if paper is None else int(reached.sum()),
+        higher_is_better=higher_is_better,
+    )
+
+
+def spread_rows(records: Sequence[Mapping[str, Any]], *, by: Sequence[str], metric: str,
+                paper: Mapping[tuple, float | None] | None = None, scale: float = 1.0,
+                digits: int = 2, higher_is_better: bool = True,
+                seed_key: str = "seed") -> list[dict[str, Any]]:
+    """One table row per group of per-seed records: median, worst seed, share at the paper.
+
+    Parameters
+    ----------
+    records : sequence of dict
+        One measurement per seed and group (each holds ``seed_key``, the
+        ``by`` fields and ``metric``).
+    by : sequence of str
+        The fields that name a row (e.g. ``("model", "queries")``); rows keep
+        the order in which groups first appear.
+    metric : str
+        The measured field.
+    paper : mapping, optional
+        The paper's figure for each group, keyed by the tuple of its ``by``
+        values (None, or a missing key: no figure).
+    scale : float, default=1.0
+        Multiplies values before display (100 for percentages).
+    digits : int, default=2
+        Decimals shown.
+    higher_is_better : bool, default=True
+        False for costs (queries): "worst" is then the largest value and
+        "at paper" counts seeds at or below the paper.
+    seed_key : str, default="seed"
+        The field holding the seed.
+
+    Returns
+    -------
+    list of dict
+        The ``by`` fields, then ``seeds``, ``paper``, ``median``, ``worst
+        (seed)``, ``reaches paper`` (seeds at or above the paper's figure, at
+        or below it for costs, as "k/n"), and ``mean ± sd``: ready for
+        :func:`compare_with_paper`.
+    """
+    by = (by,) if isinstance(by, str) else tuple(by)
+    groups: dict[tuple, list[Mapping[str, Any]]] = {}
+    for r in records:
+        missing = [k for k in (*by, metric, seed_key) if k not in r]
+        if missing:
+            raise ValueError(f"A record lacks the field(s) {missing}: {dict(r)!r}.")
+        groups.setdefault(tuple(r[k] for k in by), []).append(r)
+    if not groups:
+        raise ValueError("The 'records' parameter holds no measurements.")
+    rows = []
+    for key, runs in groups.items():
+        ref = None if paper is None else paper.get(key)
+        s = seed_spread([r[seed_key] for r in runs], [r[metric] for r in runs],
+                        paper=ref, higher_is_better=higher_is_better)
+        rows.append({
+            **dict(zip(by, key, strict=True)),
+            "seeds": s.n_seeds,
+            "paper": None if ref is None else f"{ref * scale:,.{digits}f}",
+            "median": f"{s.median * scale:,.{digits}f}",
+            "worst (seed)": f"{s.worst * scale:,.{digits}f} ({s.worst_seed})",
+            "reaches paper": None if ref is None else f"{s.at_paper}/{s.n_seeds}",
+            "mean ± sd": f"{s.mean * scale:,.{digits}f} ± {s.sd * scale:,.{digits}f}",
+        })
+    return rows
 
 
 def check(answer: Any, expected: Any, *, rtol: float = 1e-6, hint: str = "") -> bool:

@@ -80,3 +80,51 @@ def test_check_answers(capsys):
     assert course.check("softmax", "softmax") is True
     assert course.check(14, 15, hint="Count the intercepts.") is False
     assert capsys.readouterr().out.strip().endswith("Count the intercepts.")
+
+
+def test_seed_spread_median_worst_and_share_at_the_paper():
+    s = course.seed_spread([5, 9, 15, 17], [1.0, 0.998, 0.9918, 0.983], paper=0.9975)
+    assert s.n_seeds == 4 and s.median == pytest.approx((0.998 + 0.9918) / 2)
+    assert (s.worst, s.worst_seed) == (0.983, 17)
+    assert s.at_paper == 2 and s.failures == (15, 17)
+    assert s.mean == pytest.approx(np.mean([1.0, 0.998, 0.9918, 0.983]))
+    assert s.sd == pytest.approx(np.std([1.0, 0.998, 0.9918, 0.983], ddof=1))
+    # a cost: the worst seed spends the most, and reaching the paper means spending no more
+    q = course.seed_spread([0, 1, 2], [700, 1600, 682], paper=1485, higher_is_better=False)
+    assert (q.worst, q.worst_seed, q.at_paper, q.failures) == (1600, 1, 2, (1,))
+    one = course.seed_spread([3], [0.5])
+    assert one.sd == 0.0 and one.at_paper is None and one.failures == ()
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(seeds=[], values=[]), ValueError, "non-empty and of equal length"),
+    (dict(seeds=[0, 1], values=[1.0]), ValueError, "non-empty and of equal length"),
+    (dict(seeds=[0, 0], values=[1.0, 1.0]), ValueError, "must not repeat a seed"),
+    (dict(seeds=[0], values=[float("nan")]), ValueError, "must be finite"),
+    (dict(seeds=[0], values=["a"]), TypeError, "must hold numbers"),
+    (dict(seeds=[0], values=[1.0], higher_is_better=1), TypeError, "'higher_is_better'"),
+])
+def test_seed_spread_rejects_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        course.seed_spread(**kwargs)
+
+
+def test_spread_rows_group_by_fields_and_format():
+    records = [{"model": m, "queries": q, "seed": s, "acc": v}
+               for m, q, s, v in [("ovr", 265, 0, 0.9985), ("ovr", 265, 1, 1.0),
+                                  ("ovr", 265, 2, 1.0), ("ovr", 530, 0, 1.0)]]
+    rows = course.spread_rows(records, by=("model", "queries"), metric="acc",
+                              paper={("ovr", 265): 0.9998}, scale=100)
+    assert [(r["model"], r["queries"]) for r in rows] == [("ovr", 265), ("ovr", 530)]
+    assert rows[0] == {"model": "ovr", "queries": 265, "seeds": 3, "paper": "99.98",
+                       "median": "100.00", "worst (seed)": "99.85 (0)", "reaches paper": "2/3",
+                       "mean ± sd": "99.95 ± 0.09"}
+    assert rows[1]["paper"] is None and rows[1]["reaches paper"] is None
+    costs = course.spread_rows([{"d": "adult", "seed": s, "queries": q}
+                                for s, q in enumerate([1500, 1400])], by="d", metric="queries",
+                               paper={("adult",): 1485}, digits=0, higher_is_better=False)
+    assert costs[0]["worst (seed)"] == "1,500 (0)" and costs[0]["reaches paper"] == "1/2"
+    with pytest.raises(ValueError, match=r"lacks the field\(s\) \['acc'\]"):
+        course.spread_rows([{"model": "ovr", "seed": 0}], by=("model",), metric="acc")
+    with pytest.raises(ValueError, match="holds no measurements"):
+        course.spread_rows([], by=("model",), metric="acc")

@@ -57,3 +57,29 @@ def test_widgets_build_and_react(victim, capsys):
     assert strategy.value == "adaptive" and rnd.value == 3
     strategy.value = "uniform"
     rnd.value = 1
+
+
+def _run(figure, dataset, attack, alpha, seed, r_test, **extra):
+    return {"figure": figure, "dataset": dataset, "attack": attack, "alpha": alpha, "seed": seed,
+            "n_queries": 10 * alpha, "r_test": r_test, "r_unif": r_test / 2, **extra}
+
+
+def test_headline_records_average_each_seed_over_the_data_sets():
+    records = [_run("4", "circles", "adaptive", 20, 0, 0.0), _run("4", "moons", "adaptive", 20, 0, 0.04),
+               _run("4", "circles", "adaptive", 20, 1, 0.002), _run("4", "moons", "adaptive", 20, 1, 0.0),
+               _run("4", "circles", "adaptive", 5, 0, 0.5),  # another budget: not a headline run
+               _run("4", "circles", "lowd_meek", 3.0, 0, 0.0, epsilon=1e-6)]
+    heads = plo.headline_records(records)
+    adaptive = [h for h in heads if h["key"] == "adaptive_lr"]
+    assert [(h["seed"], h["datasets"]) for h in adaptive] == [(0, 2), (1, 2)]
+    assert adaptive[0]["1-R_test"] == pytest.approx(0.98) and adaptive[1]["1-R_test"] == pytest.approx(0.999)
+    assert adaptive[0]["1-R_unif"] == pytest.approx(0.99)
+    rows = {r["attack"]: r for r in plo.headline_spread_rows(heads)}
+    row = rows["adaptive retraining, α = 20"]
+    assert (row["paper"], row["median"], row["worst (seed)"], row["reaches paper"]) == (
+        "99.00", "98.95", "98.00 (0)", "1/2")
+    assert rows["Lowd–Meek"]["reaches paper"] == "1/1"
+    per = {r["dataset"]: r for r in plo.headline_spread_rows(records, per_dataset=True)}
+    assert per["moons"]["worst (seed)"] == "96.00 (0)" and per["circles"]["reaches paper"] == "2/2"
+    with pytest.raises(ValueError, match="'metric' must be"):
+        plo.headline_spread_rows(heads, metric="r_test")

@@ -51,6 +51,9 @@ __all__ = [
     "table4_victim",
     "table4_row",
     "table4_summary",
+    "table4_spread",
+    "DRAWN",
+    "rarest_category",
     "table7_row",
     "rounding_row",
     "Figure2Panel",
@@ -144,7 +147,7 @@ def table4_row(
     dataset: Any = None,
     victim: Any = None,
     n_unif: int = 100_000,
-    balanced: bool = False,
+    balanced: bool = True,
     rng: int | np.random.Generator | None = 0,
 ) -> dict[str, Any]:
     """Measure one row of Table 4: extract a victim from ``n_queries`` uniform queries.
@@ -162,19 +165,24 @@ def table4_row(
         A trained victim; default :func:`table4_victim` on ``dataset``.
     n_unif : int, default=100000
         Uniform points for R_unif (drawn with ``dataset.sample_uniform``).
-    balanced : bool, default=False
+    balanced : bool, default=True
         Deal the categories of the queries out evenly
-        (``dataset.sample_uniform(..., balanced=True)``) instead of drawing them
-        independently as the paper does.
+        (``dataset.sample_uniform(..., balanced=True)``; each row is still
+        uniform). The recommended protocol: it costs no query, while drawing
+        categories independently, as the paper does (``False``), sometimes
+        draws a rare category once or never and leaves its weights
+        undetermined.
     rng : int, numpy.random.Generator or None, default=0
         Seeds the data split, the victim, the queries and R_unif's points.
 
     Returns
     -------
     dict
-        ``model``, ``unknowns``, ``queries``, ``1-R_test`` (0-1 distance on the
-        test split), ``1-R_unif``, ``time (s)`` (the solver's), and for the MLP
-        ``exact`` (whether the fit reached zero loss).
+        ``model``, ``balanced``, ``unknowns``, ``queries``, ``1-R_test`` (0-1
+        distance on the test split), ``1-R_unif``, ``time (s)`` (the solver's),
+        ``rarest category`` (how many queries hold the least-queried value of
+        any categorical feature: 0 or 1 leaves weights undetermined), and for
+        the MLP ``exact`` (whether the fit reached zero loss).
     """
     model = check_choice(model, "model", TABLE4_MODELS)
     n_queries = check_int(n_queries, "n_queries", minimum=1)
@@ -189,7 +197,7 @@ def table4_row(
     oracle = Oracle.from_sklearn(victim)
     d, c = dataset.n_features, dataset.n_classes
     sampler = partial(dataset.sample_uniform, balanced=True) if balanced else dataset.sample_uniform
-    row: dict[str, Any] = {"model": model}
+    row: dict[str, Any] = {"model": model, "balanced": balanced}
     if model == "mlp":
         result = extract_mlp(oracle, n_features=d, n_classes=c, n_queries=n_queries,
                              sampler=sampler, rng=rng)
@@ -203,9 +211,30 @@ def table4_row(
     row["1-R_unif"] = 1.0 - r_unif(victim, result.model, sampler=dataset.sample_uniform,
                                    n_samples=n_unif, rng=rng)
     row["time (s)"] = result.seconds
+    row["rarest category"] = rarest_category(dataset, result.queries)
     if model == "mlp":
         row["exact"] = result.exact
     return row
+
+
+def rarest_category(dataset: Any, X: np.ndarray) -> int | None:
+    """How many rows of ``X`` hold the least frequent value of any categorical feature.
+
+    ``X`` is in ``dataset``'s prepared (one-hot) representation; None when the
+    data set has no categorical feature.
+    """
+    X = np.asarray(X)
+    counts, start = [], 0
+    for j, f in enumerate(dataset.features):
+        width = 1 if dataset.raw else len(f.columns)
+        if f.kind != "continuous":
+            if dataset.raw:
+                codes = np.rint(X[:, j]).astype(int)
+                counts.append(np.bincount(codes, minlength=len(f.values)).min())
+            else:
+                counts.append(X[:, start:start + width].sum(axis=0).min())
+        start += width
+    return int(round(min(counts))) if counts else None
 
 
 def table7_row(name: str, *, epsilon: float = 1e-3,
@@ -260,21 +289,27 @@ def rounding_row(
     decimals: int | None,
     n_queries: int,
     n_unif: int = 10_000,
+    balanced: bool = True,
     rng: int | np.random.Generator | None = 0,
 ) -> dict[str, Any]:
     """One point of Figure 7: softmax extraction against an API rounding to ``decimals``.
 
     ``victim`` is a trained softmax (or binary logistic) model on ``dataset``;
-    ``decimals=None`` means no rounding. Returns ``decimals``, ``queries``,
+    ``decimals=None`` means no rounding; ``balanced`` deals the categories of
+    the queries out evenly, as in :func:`table4_row` (no effect on a data set
+    without categorical features). Returns ``decimals``, ``queries``,
     ``1-R_test`` and ``1-R_unif``.
     """
     if decimals is not None:
         decimals = check_int(decimals, "decimals", minimum=0)
+    if not isinstance(balanced, bool):
+        raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
     rng = check_rng(rng)
     oracle = Oracle.from_sklearn(victim, decimals=decimals)
+    sampler = partial(dataset.sample_uniform, balanced=True) if balanced else dataset.sample_uniform
     result = extract_softmax(oracle, n_features=dataset.n_features,
                              n_classes=len(victim.classes_), n_queries=n_queries,
-                             sampler=dataset.sample_uniform, rng=rng)
+                             sampler=sampler, rng=rng)
     return {
         "decimals": decimals,
         "queries": result.n_queries,
@@ -291,34 +326,40 @@ def _mean_sd(values, scale: float, digits: int) -> str:
     return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
 
 
-def table4_summary(records: Any) -> list[dict[str, Any]]:
-    """Table 4 beside the paper from per-seed :func:`table4_row` records.
+#: How the categories of Table 4's queries are drawn, as the tables name it.
+DRAWN = {False: "independent (paper)", True: "balanced"}
 
-    ``records`` are ``table4_row`` dicts with a ``"seed"`` (and ``"balanced": True``
-    for balanced-query rows), as ``benchmarks/table4.py --json`` writes them. One row
-    per paper row (plus "ovr, balanced" after one-vs-rest at 265 queries, when
-    measured): queries, both 1 − R columns and time, paper beside ours as
-    mean ± sd over the seeds (in %), how many MLP fits were exact, and the seeds.
-    """
-    records = list(records)
-    measured: dict[tuple[str, int], list[dict]] = {}
+
+def _table4_groups(records: Any) -> tuple[list[dict], dict[tuple, list[dict]]]:
+    """The paper rows that were measured, and the records of each (model, queries, drawn)."""
+    measured: dict[tuple, list[dict]] = {}
     for r in records:
-        model = r["model"] + (", balanced" if r.get("balanced") else "")
-        measured.setdefault((model, r["queries"]), []).append(r)
+        measured.setdefault((r["model"], r["queries"], DRAWN[bool(r.get("balanced"))]),
+                            []).append(r)
     if not measured:
         raise ValueError("'records' holds no table4_row results.")
-    papers = []
-    for paper in PAPER_TABLE4:
-        papers.append(paper)
-        if (paper["model"], paper["queries"]) == ("ovr", 265):
-            papers.append({**paper, "model": "ovr, balanced"})
+    rows = [(paper, drawn) for paper in PAPER_TABLE4 for drawn in DRAWN.values()
+            if (paper["model"], paper["queries"], drawn) in measured]
+    return rows, measured
+
+
+def table4_summary(records: Any) -> list[dict[str, Any]]:
+    """Table 4 beside the paper from per-seed :func:`table4_row` records: mean ± sd.
+
+    ``records`` are ``table4_row`` dicts with a ``"seed"``, as
+    ``benchmarks/table4.py --json`` writes them. One row per paper row and way
+    of drawing the queries' categories (:data:`DRAWN`): queries, both 1 − R
+    columns and time, paper beside ours as mean ± sd over the seeds (in %),
+    how many MLP fits were exact, and the number of seeds. A mean hides how
+    often a row falls short of the paper: :func:`table4_spread` shows it.
+    """
     rows = []
-    for paper in papers:
-        ours = measured.get((paper["model"], paper["queries"]))
-        if not ours:
-            continue
-        row = {
+    papers, measured = _table4_groups(records)
+    for paper, drawn in papers:
+        ours = measured[paper["model"], paper["queries"], drawn]
+        rows.append({
             "model": paper["model"],
+            "queries drawn": drawn,
             "unknowns": ours[0]["unknowns"],
             "queries": paper["queries"],
             "paper 1-R_test (%)": 100 * paper["1-R_test"],
@@ -330,8 +371,38 @@ def table4_summary(records: Any) -> list[dict[str, Any]]:
             "exact fits": (f"{sum(r['exact'] for r in ours)}/{len(ours)}"
                            if "exact" in ours[0] else None),
             "seeds": len(ours),
-        }
-        rows.append(row)
+        })
+    return rows
+
+
+def table4_spread(records: Any) -> list[dict[str, Any]]:
+    """Table 4 seed by seed: median, worst seed and the share of seeds at the paper (in %).
+
+    One row per paper row, way of drawing the queries (:data:`DRAWN`) and
+    measure (1 − R_test, 1 − R_unif), from :func:`table4_row` records with a
+    ``"seed"``. ``short of paper`` lists each seed below the paper's figure
+    with the count of its rarest category in the queries (``seed: count``):
+    the mechanism of the failures found so far, a category drawn once or never.
+    """
+    from stealkit.course import seed_spread
+
+    rows = []
+    papers, measured = _table4_groups(records)
+    for paper, drawn in papers:
+        ours = measured[paper["model"], paper["queries"], drawn]
+        for metric in ("1-R_test", "1-R_unif"):
+            s = seed_spread([r["seed"] for r in ours], [r[metric] for r in ours],
+                            paper=paper[metric])
+            rarest = {r["seed"]: r.get("rarest category") for r in ours}
+            rows.append({
+                "model": paper["model"], "queries drawn": drawn, "queries": paper["queries"],
+                "measure": metric, "seeds": s.n_seeds, "paper (%)": f"{100 * s.paper:.2f}",
+                "median (%)": f"{100 * s.median:.2f}",
+                "worst (%) (seed)": f"{100 * s.worst:.2f} ({s.worst_seed})",
+                "reaches paper": f"{s.at_paper}/{s.n_seeds}",
+                "short of paper (seed: rarest category)":
+                    ", ".join(f"{k}: {rarest[k]}" for k in s.failures) or None,
+            })
     return rows
 
 

@@ -123,13 +123,66 @@ def test_table4_summary_means_and_spreads_over_seeds():
 
     records = [rec("ovr", 265, 1.0, 0.998, 0), rec("ovr", 265, 1.0, 1.0, 1),
                rec("ovr", 265, 1.0, 1.0, 0, balanced=True),
-               rec("mlp", 1112, 0.99, 0.95, 0, exact=False)]
-    rows = {(r["model"], r["queries"]): r for r in table4_summary(records)}
-    assert list(rows) == [("ovr", 265), ("ovr, balanced", 265), ("mlp", 1112)]
-    assert rows["ovr", 265]["ours 1-R_unif (%)"] == "99.90 ± 0.14"
-    assert rows["ovr", 265]["ours time (s)"] == "2.5 ± 0.7" and rows["ovr", 265]["seeds"] == 2
-    assert rows["ovr, balanced", 265]["ours 1-R_unif (%)"] == "100.00"
-    assert rows["mlp", 1112]["exact fits"] == "0/1" and rows["ovr", 265]["exact fits"] is None
-    assert rows["mlp", 1112]["paper 1-R_test (%)"] == pytest.approx(98.17)
+               rec("mlp", 1112, 0.99, 0.95, 0, exact=False, balanced=False)]
+    rows = {(r["model"], r["queries"], r["queries drawn"]): r for r in table4_summary(records)}
+    paper, even = "independent (paper)", "balanced"
+    assert list(rows) == [("ovr", 265, paper), ("ovr", 265, even), ("mlp", 1112, paper)]
+    assert rows["ovr", 265, paper]["ours 1-R_unif (%)"] == "99.90 ± 0.14"
+    assert rows["ovr", 265, paper]["ours time (s)"] == "2.5 ± 0.7"
+    assert rows["ovr", 265, paper]["seeds"] == 2
+    assert rows["ovr", 265, even]["ours 1-R_unif (%)"] == "100.00"
+    assert rows["mlp", 1112, paper]["exact fits"] == "0/1"
+    assert rows["ovr", 265, paper]["exact fits"] is None
+    assert rows["mlp", 1112, paper]["paper 1-R_test (%)"] == pytest.approx(98.17)
     with pytest.raises(ValueError, match="no table4_row results"):
         table4_summary([])
+
+
+def test_rarest_category_counts_one_hot_and_raw_queries():
+    from stealkit.attacks.experiments import rarest_category
+    from stealkit.datasets import load_german_credit
+
+    raw = load_german_credit(raw=True, rng=0)
+    prepared = load_german_credit(rng=0)
+    X_raw = raw.sample_uniform(40, rng=1)
+    expected = min(np.bincount(X_raw[:, j].astype(int), minlength=len(f.values)).min()
+                   for j, f in enumerate(raw.features) if f.kind != "continuous")
+    assert rarest_category(raw, X_raw) == expected
+    assert rarest_category(prepared, prepared.encode(X_raw)) == expected
+    # dealt out evenly, 40 queries give every one of at most 10 values at least 4 times
+    balanced = prepared.sample_uniform(40, rng=1, balanced=True)
+    widest = max(len(f.values) for f in prepared.features if f.kind != "continuous")
+    assert rarest_category(prepared, balanced) == 40 // widest
+    assert rarest_category(load_iris(rng=0), np.zeros((3, 4))) is None
+
+
+def test_table4_row_draws_balanced_queries_by_default():
+    from stealkit.datasets import load_german_credit
+
+    data = load_german_credit(rng=0)
+    victim = table4_victim("softmax", data, rng=0)
+    paper = table4_row("softmax", 40, dataset=data, victim=victim, n_unif=500, balanced=False,
+                       rng=0)
+    default = table4_row("softmax", 40, dataset=data, victim=victim, n_unif=500, rng=0)
+    assert paper["balanced"] is False and default["balanced"] is True
+    assert default["rarest category"] > paper["rarest category"]
+
+
+def test_table4_spread_names_the_failing_seeds_and_their_rarest_category():
+    from stealkit.attacks.experiments import table4_spread
+
+    def rec(seed, unif, rarest, balanced):
+        return {"model": "ovr", "unknowns": 530, "queries": 265, "1-R_test": 1.0,
+                "1-R_unif": unif, "time (s)": 1.0, "seed": seed, "rarest category": rarest,
+                "balanced": balanced}
+
+    records = [rec(0, 0.99847, 1, False), rec(1, 1.0, 3, False), rec(2, 0.9991, 0, False),
+               rec(0, 1.0, 6, True), rec(1, 1.0, 6, True), rec(2, 1.0, 6, True)]
+    rows = {(r["queries drawn"], r["measure"]): r for r in table4_spread(records)}
+    assert list(rows) == [("independent (paper)", "1-R_test"), ("independent (paper)", "1-R_unif"),
+                          ("balanced", "1-R_test"), ("balanced", "1-R_unif")]
+    unif = rows["independent (paper)", "1-R_unif"]
+    assert unif["reaches paper"] == "1/3" and unif["worst (%) (seed)"] == "99.85 (0)"
+    assert unif["short of paper (seed: rarest category)"] == "0: 1, 2: 0"
+    assert rows["balanced", "1-R_unif"]["reaches paper"] == "3/3"
+    assert rows["balanced", "1-R_unif"]["short of paper (seed: rarest category)"] is None
