@@ -5,17 +5,17 @@ a one-vs-rest and a 20-tanh-unit MLP victim on the 70 % training split, then ext
 from uniform queries (one-hot-valid) at the paper's query counts. 1 − R_test uses the 0-1
 distance on the test split, 1 − R_unif on 100,000 uniform points; time is the solver's.
 
-The linear rows are measured twice per seed: with each query's categories drawn
-independently, as in the paper, and dealt out evenly over the queries (``balanced``, the
-recommended attack: each row is still uniform and it costs no query). Drawn independently, a
-rare category is sometimes seen once or never, and then some of its weights are left
-undetermined. The MLP rows use the paper's protocol.
+Every row is measured twice per seed: with each query's categories drawn independently,
+as in the paper, and dealt out evenly over the queries (``balanced``, the recommended
+attack: each row is still uniform and it costs no query). Drawn independently, a rare
+category is sometimes seen once or never, and then some of its weights are left
+undetermined.
 
 Two tables: mean ± sd over the seeds, and the spread (median, worst seed, seeds at or above
 the paper, and each seed that falls short with the count of its rarest category).
 
 Run from the repository root: ``python benchmarks/table4.py [--seeds 20] [--mlp-seeds 10]``
-(about 40 minutes on one thread; ``--quick`` runs one seed of each). Set ``STEALKIT_DATA``
+(about an hour on one thread; ``--quick`` runs one seed of each). Set ``STEALKIT_DATA``
 to the offline data copies if there is no network.
 """
 
@@ -53,7 +53,7 @@ def run(seeds, mlp_seeds, *, n_unif: int = 100_000, log=print) -> list[dict]:
             if model not in victims:
                 victims[model] = table4_victim(model, data, rng=seed)
             victim = victims[model]
-            for balanced in ((False, True) if model in LINEAR else (False,)):
+            for balanced in (False, True):
                 row = table4_row(model, n, dataset=data, victim=victim, n_unif=n_unif,
                                  balanced=balanced, rng=seed)
                 records.append({**row, "seed": seed})

@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from stealkit.attacks.path_finding import PAPER_TABLE6, path_finding_row
-from stealkit.course import compare_with_paper, spread_rows
+from stealkit.attacks.path_finding import PAPER_TABLE6, path_finding_row, table6_spread
+from stealkit.course import compare_with_paper
 from stealkit.datasets import (
     load_adult,
     load_breast_cancer,
@@ -47,10 +47,6 @@ TREES = [
     ("Breast cancer", load_breast_cancer, dict(max_leaf_nodes=20)),
     ("Digits", load_digits, dict(max_leaf_nodes=100)),
 ]
-#: The paper's figures for the one data set we share with it.
-SHARED = {"German credit": "German credit"}
-
-
 def run(seeds, log=print) -> list[dict]:
     """One path_finding_row per tree and seed, with its seed."""
     records = []
@@ -64,24 +60,6 @@ def run(seeds, log=print) -> list[dict]:
                                                rng=seed), "seed": seed})
         log(f"seed {seed:2d}: {len(TREES)} trees in {time.perf_counter() - t0:.0f} s", flush=True)
     return records
-
-
-def spread(records: list[dict]) -> list[dict]:
-    """Per tree and measure: the spread over seeds (paper figures for German credit only)."""
-    paper = {row["tree"]: row for row in PAPER_TABLE6}
-    rows = []
-    for metric, higher, scale, digits in (("1-R_test", True, 100, 2), ("1-R_unif", True, 100, 2),
-                                          ("queries", False, 1, 0),
-                                          ("1-R_test inc.", True, 100, 2),
-                                          ("1-R_unif inc.", True, 100, 2),
-                                          ("queries inc.", False, 1, 0)):
-        ref = {(ours,): paper[theirs][metric] for ours, theirs in SHARED.items()}
-        for row in spread_rows(records, by=("tree",), metric=metric, paper=ref, scale=scale,
-                               digits=digits, higher_is_better=higher):
-            rows.append({"tree": row.pop("tree"), "measure": metric + (" (%)" if scale == 100
-                                                                         else ""), **row})
-    rows.sort(key=lambda r: [t[0] for t in TREES].index(r["tree"]))
-    return rows
 
 
 def main(argv=None) -> int:
@@ -100,7 +78,7 @@ def main(argv=None) -> int:
                               if r["seed"] == 0],
                              caption="Ours: trees trained on Table 3's data sets (seed 0)"))
     print()
-    print(compare_with_paper(spread(records), caption=(
+    print(compare_with_paper(table6_spread(records), caption=(
         f"Ours over {args.seeds} seeds (new split, tree and attack each): median, worst seed; "
         "queries: worst = most")))
     print(f"\n({time.perf_counter() - start:.0f} s)")

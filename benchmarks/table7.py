@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stealkit.attacks.experiments import PAPER_TABLE7, table7_row
-from stealkit.course import compare_with_paper, spread_rows
+from stealkit.attacks.experiments import PAPER_TABLE7, table7_row, table7_spread
+from stealkit.course import compare_with_paper
 
 
 def run(seeds) -> list[dict]:
@@ -50,20 +50,6 @@ def summary(records: list[dict]) -> list[dict]:
     return rows
 
 
-def spread(records: list[dict]) -> list[dict]:
-    queries = {(p["data set"],): p["queries"] for p in PAPER_TABLE7}
-    rows = []
-    for metric, paper, higher, scale, digits in (("queries", queries, False, 1, 0),
-                                                 ("1-R_test", None, True, 100, 2),
-                                                 ("1-R_unif", None, True, 100, 2)):
-        for row in spread_rows(records, by=("data set",), metric=metric, paper=paper,
-                               scale=scale, digits=digits, higher_is_better=higher):
-            rows.append({"data set": row.pop("data set"),
-                         "measure": metric + (" (%)" if scale == 100 else ""), **row})
-    rows.sort(key=lambda r: [p["data set"] for p in PAPER_TABLE7].index(r["data set"]))
-    return rows
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (default 20)")
@@ -77,7 +63,7 @@ def main(argv=None) -> int:
     print(compare_with_paper(summary(records), caption=(
         f"Table 7: paper vs ours (mean over {args.seeds} seeds), $0.0001 a query")))
     print()
-    print(compare_with_paper(spread(records), caption=(
+    print(compare_with_paper(table7_spread(records), caption=(
         f"Table 7 over {args.seeds} seeds: median, worst seed (queries: worst = most)")))
     print(f"\n({time.perf_counter() - start:.0f} s in all)")
     return 0

@@ -55,6 +55,7 @@ __all__ = [
     "DRAWN",
     "rarest_category",
     "table7_row",
+    "table7_spread",
     "rounding_row",
     "Figure2Panel",
     "figure2_panel",
@@ -280,6 +281,29 @@ def table7_row(name: str, *, epsilon: float = 1e-3,
         "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=data.sample_uniform,
                                  n_samples=10_000, rng=rng),
     }
+
+
+def table7_spread(records: Any) -> list[dict[str, Any]]:
+    """Table 7 over seeds, from :func:`table7_row` dicts with a ``"seed"``.
+
+    One row per data set and measure: queries (worst = most; "reaches paper"
+    counts seeds that spent no more than the paper) and 1 − R_test, 1 − R_unif
+    in % (the paper gives no figure for them).
+    """
+    from stealkit.course import spread_rows
+
+    queries = {(p["data set"],): p["queries"] for p in PAPER_TABLE7}
+    order = [p["data set"] for p in PAPER_TABLE7]
+    rows = []
+    for metric, paper, higher, scale, digits in (("queries", queries, False, 1, 0),
+                                                 ("1-R_test", None, True, 100, 2),
+                                                 ("1-R_unif", None, True, 100, 2)):
+        for row in spread_rows(records, by=("data set",), metric=metric, paper=paper,
+                               scale=scale, digits=digits, higher_is_better=higher):
+            rows.append({"data set": row.pop("data set"),
+                         "measure": metric + (" (%)" if scale == 100 else ""), **row})
+    rows.sort(key=lambda r: order.index(r["data set"]) if r["data set"] in order else len(order))
+    return rows
 
 
 def rounding_row(

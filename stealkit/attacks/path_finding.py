@@ -755,3 +755,42 @@ def path_finding_row(
         row[f"queries{suffix}"] = result.n_queries
         row[f"queries/leaf{suffix}"] = result.n_queries / tree.n_leaves
     return row
+
+
+#: Table 6's measures: (field, higher is better, scale, decimals shown).
+TABLE6_MEASURES = (("1-R_test", True, 100, 2), ("1-R_unif", True, 100, 2), ("queries", False, 1, 0),
+                   ("1-R_test inc.", True, 100, 2), ("1-R_unif inc.", True, 100, 2),
+                   ("queries inc.", False, 1, 0))
+
+
+def table6_spread(records: Sequence[dict], *, shared: dict[str, str] | None = None,
+                  measures: Sequence[str] | None = None) -> list[dict]:
+    """Each tree's spread over seeds, from :func:`path_finding_row` rows with a ``"seed"``.
+
+    One row per tree and measure (``1-R_test``, ``1-R_unif``, ``queries`` and
+    their ``inc.`` counterparts, or those named in ``measures``): median,
+    worst seed (for queries, the most) and, for trees named in ``shared``
+    (our tree → the paper's tree of the same data; default German credit),
+    the seeds at or above the paper (for queries: spending no more).
+    """
+    from stealkit.course import spread_rows
+
+    shared = {"German credit": "German credit"} if shared is None else shared
+    paper = {row["tree"]: row for row in PAPER_TABLE6}
+    unknown = sorted(set(shared.values()) - set(paper))
+    if unknown:
+        raise ValueError(f"'shared' names trees that are not in Table 6: {unknown}.")
+    chosen = [m for m in TABLE6_MEASURES if measures is None or m[0] in measures]
+    if not chosen:
+        raise ValueError(f"'measures' must name some of {[m[0] for m in TABLE6_MEASURES]}. "
+                         f"Got {measures!r}.")
+    order = list(dict.fromkeys(r["tree"] for r in records))
+    rows = []
+    for metric, higher, scale, digits in chosen:
+        ref = {(ours,): paper[theirs][metric] for ours, theirs in shared.items()}
+        for row in spread_rows(records, by=("tree",), metric=metric, paper=ref, scale=scale,
+                               digits=digits, higher_is_better=higher):
+            rows.append({"tree": row.pop("tree"),
+                         "measure": metric + (" (%)" if scale == 100 else ""), **row})
+    rows.sort(key=lambda r: order.index(r["tree"]))
+    return rows

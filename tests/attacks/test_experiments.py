@@ -186,3 +186,15 @@ def test_table4_spread_names_the_failing_seeds_and_their_rarest_category():
     assert unif["short of paper (seed: rarest category)"] == "0: 1, 2: 0"
     assert rows["balanced", "1-R_unif"]["reaches paper"] == "3/3"
     assert rows["balanced", "1-R_unif"]["short of paper (seed: rarest category)"] is None
+
+
+def test_table7_spread_counts_seeds_that_spend_no_more_than_the_paper():
+    from stealkit.attacks.experiments import table7_spread
+
+    records = [{"data set": "adult", "seed": s, "queries": q, "1-R_test": 1.0, "1-R_unif": u}
+               for s, q, u in [(0, 682, 1.0), (1, 1600, 0.999), (2, 700, 1.0)]]
+    rows = {r["measure"]: r for r in table7_spread(records)}
+    assert list(rows) == ["queries", "1-R_test (%)", "1-R_unif (%)"]
+    assert rows["queries"]["paper"] == "1,485" and rows["queries"]["reaches paper"] == "2/3"
+    assert rows["queries"]["worst (seed)"] == "1,600 (1)"
+    assert rows["1-R_unif (%)"]["worst (seed)"] == "99.90 (1)" and rows["1-R_unif (%)"]["paper"] is None

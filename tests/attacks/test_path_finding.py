@@ -305,3 +305,26 @@ def test_german_credit_row_beats_the_paper(offline):
         assert row[key] == 1.0
     assert row["queries inc."] < row["queries"] <= paper["queries"]
     assert row["queries inc."] <= paper["queries inc."]
+
+
+def test_table6_spread_compares_only_the_shared_tree_with_the_paper():
+    from stealkit.attacks.path_finding import table6_spread
+
+    def row(tree, seed, acc, queries):
+        return {"tree": tree, "seed": seed, "1-R_test": acc, "1-R_unif": 1.0, "queries": queries,
+                "1-R_test inc.": 1.0, "1-R_unif inc.": 1.0, "queries inc.": queries // 2}
+
+    records = [row("German credit", 0, 1.0, 1500), row("German credit", 1, 0.99, 1800),
+               row("Iris", 0, 1.0, 170), row("Iris", 1, 1.0, 180)]
+    rows = table6_spread(records, measures=("1-R_test", "queries"))
+    assert [(r["tree"], r["measure"]) for r in rows] == [
+        ("German credit", "1-R_test (%)"), ("German credit", "queries"),
+        ("Iris", "1-R_test (%)"), ("Iris", "queries")]
+    german_acc, german_q, iris_acc, _ = rows
+    assert german_acc["reaches paper"] == "1/2" and german_acc["worst (seed)"] == "99.00 (1)"
+    assert german_q["paper"] == "1,722" and german_q["reaches paper"] == "1/2"
+    assert iris_acc["paper"] is None and iris_acc["reaches paper"] is None
+    with pytest.raises(ValueError, match="not in Table 6"):
+        table6_spread(records, shared={"Iris": "Iris"})
+    with pytest.raises(ValueError, match="'measures' must name"):
+        table6_spread(records, measures=("depth",))
