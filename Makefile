@@ -3,6 +3,7 @@
 #   make test    lint, unit tests and nbval over every notebook
 #   make run     execute every notebook in place, top to bottom
 #   make bench   print the "ours vs paper" benchmark tables
+#   make results regenerate the per-seed results the notebooks load (several hours, one CPU thread)
 #   make weights retrain the shipped watermark suite of notebook 04 (~15 min, one CPU thread)
 #   make zoo     retrain the shipped CIFAR-10 zoo of notebook 06 (~1.5 h, one CPU thread)
 
@@ -20,7 +21,7 @@ endif
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 BENCHES   := $(sort $(wildcard benchmarks/*.py))
 
-.PHONY: lab test lint unit nbval run bench weights zoo clean
+.PHONY: lab test lint unit nbval run bench results weights zoo clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,16 @@ run: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+results: $(BIN)/.installed
+	$(BIN)/python benchmarks/table4.py --seeds 20 --mlp-seeds 10 --json notebooks/results/table4.json
+	$(BIN)/python benchmarks/table6.py --seeds 20 --json notebooks/results/table6_seeds.json
+	$(BIN)/python benchmarks/table7.py --seeds 20 --json notebooks/results/table7_seeds.json
+	$(BIN)/python benchmarks/figure7.py --seeds 20 --json notebooks/results/figure7_seeds.json
+	$(BIN)/python benchmarks/label_only.py
+	$(BIN)/python benchmarks/label_only.py --headline
+	$(BIN)/python benchmarks/ewe.py --seeds 0 1 2 3 4 --copies 1 --no-ablation \
+		--json notebooks/results/ewe_seeds.json
 
 weights: $(BIN)/.installed
 	$(BIN)/python scripts/train_watermarks.py
