@@ -33,7 +33,7 @@ from stealkit.datasets import (
     load_mushroom,
     load_pima_diabetes,
 )
-from stealkit.trees import DecisionTree
+from stealkit.victims import DecisionTree
 
 # (row name, loader, tree options); BigML-like identifiers unless ids= says otherwise.
 TREES = [

@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 from stealkit import Oracle, plots  # noqa: E402
 from stealkit.attacks.path_finding import extract_tree, path_finding_row  # noqa: E402
 from stealkit.datasets import Feature  # noqa: E402
-from stealkit.trees import DecisionTree  # noqa: E402
+from stealkit.victims import DecisionTree  # noqa: E402
 
 FEATURES = [Feature("size", "continuous", low=0.0, high=30.0),
             Feature("weight", "continuous", low=0.0, high=10.0)]

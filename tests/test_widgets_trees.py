@@ -7,7 +7,7 @@ import pytest  # noqa: E402
 from stealkit import Oracle  # noqa: E402
 from stealkit.attacks.path_finding import extract_tree  # noqa: E402
 from stealkit.datasets import Feature  # noqa: E402
-from stealkit.trees import DecisionTree  # noqa: E402
+from stealkit.victims import DecisionTree  # noqa: E402
 from stealkit.widgets import interactive_path_finding  # noqa: E402
 
 FEATURES = [Feature("size", "continuous", low=0.0, high=30.0),

@@ -627,7 +627,7 @@ def extract_tree(
     Examples
     --------
     >>> from stealkit.datasets import load_german_credit
-    >>> from stealkit.trees import DecisionTree
+    >>> from stealkit.victims import DecisionTree
     >>> ds = load_german_credit(raw=True)  # doctest: +SKIP
     >>> tree = DecisionTree(features=ds.features, max_leaf_nodes=26)  # doctest: +SKIP
     >>> tree = tree.fit(ds.X_train, ds.y_train)  # doctest: +SKIP
@@ -709,7 +709,7 @@ def path_finding_row(
 
     Parameters
     ----------
-    tree : stealkit.trees.DecisionTree
+    tree : stealkit.victims.DecisionTree
         The victim (any object with ``apply``, ``predict``, ``n_leaves``,
         ``n_leaf_ids`` and ``depth``).
     features : sequence of Feature

@@ -38,17 +38,6 @@ def pipeline():
     return FeaturePipeline(FEATURES, binned=["age", "hours"], n_bins=6).fit(X, y)
 
 
-def test_victim_pipeline_layout(pipeline):
-    assert pipeline.encodings_ == {"age": "quantile", "colour": "one-hot", "score": "linear",
-                                   "hours": "quantile"}
-    assert set(pipeline.edges_) == {"age", "hours"}
-    X, _ = raw_data(5)
-    widths = 3 + 1 + sum(len(e) + 1 for e in pipeline.edges_.values())
-    assert pipeline.transform(X).shape == (5, widths)
-    with pytest.raises(ValueError, match="'binned'"):
-        FeaturePipeline(FEATURES, binned=["colour"]).fit(X, np.arange(5) % 2)
-
-
 def test_recovers_bins_and_encoding(pipeline):
     oracle = Oracle.from_sklearn(pipeline, price_per_query=1e-4)
     result = extract_pipeline(oracle, features=FEATURES, epsilon=1e-3)

@@ -13,7 +13,7 @@ from stealkit.attacks.path_finding import (
 )
 from stealkit.datasets import Feature
 from stealkit.metrics import r_test, r_unif
-from stealkit.trees import DecisionTree
+from stealkit.victims import DecisionTree
 
 VARIANTS = pytest.mark.parametrize("incomplete", [False, True], ids=["algorithm1", "top-down"])
 

@@ -4,7 +4,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from stealkit import Oracle
 from stealkit.datasets import Feature
-from stealkit.trees import DecisionTree
+from stealkit.victims import DecisionTree
 
 COLOR = Feature("color", "categorical", values=("red", "green", "blue", "white"))
 SIZE = Feature("size", "continuous", low=0.0, high=100.0)
