@@ -27,42 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-from stealkit.attacks.experiments import (
-    PAPER_TABLE4,
-    load_table4_data,
-    table4_row,
-    table4_spread,
-    table4_summary,
-    table4_victim,
-)
 from stealkit.course import compare_with_paper
-
-LINEAR = ("softmax", "ovr")
-
-
-def run(seeds, mlp_seeds, *, n_unif: int = 100_000, log=print) -> list[dict]:
-    """Every (seed, row) measurement, as table4_row dicts with their seed."""
-    records: list[dict] = []
-    for seed in sorted(set(seeds) | set(mlp_seeds)):
-        data = load_table4_data(rng=seed)
-        victims = {}
-        for paper in PAPER_TABLE4:
-            model, n = paper["model"], paper["queries"]
-            if seed not in (mlp_seeds if model == "mlp" else seeds):
-                continue
-            if model not in victims:
-                victims[model] = table4_victim(model, data, rng=seed)
-            victim = victims[model]
-            for balanced in (False, True):
-                row = table4_row(model, n, dataset=data, victim=victim, n_unif=n_unif,
-                                 balanced=balanced, rng=seed)
-                records.append({**row, "seed": seed})
-                log(f"seed {seed:2d}: {model:7s} {n:6,d} queries "
-                    f"{'balanced   ' if balanced else 'independent'}  "
-                    f"1-R_test {row['1-R_test']:.4%}  1-R_unif {row['1-R_unif']:.4%}  "
-                    f"rarest category {row['rarest category']}  {row['time (s)']:.1f} s"
-                    + (f"  exact={row['exact']}" if "exact" in row else ""), flush=True)
-    return records
+from stealkit.paper.equation_solving import table4_records, table4_spread, table4_summary
 
 
 def main(argv=None) -> int:
@@ -83,7 +49,8 @@ def main(argv=None) -> int:
     mlp_seeds = range(1 if args.quick else args.mlp_seeds)
     start = time.perf_counter()
     with threadpool_limits(limits=args.threads):
-        records = run(seeds, mlp_seeds, log=lambda *a, **k: print(*a, **k))
+        records = table4_records(seeds, mlp_seeds=mlp_seeds,
+                                 log=lambda line: print(line, flush=True))
     if args.json:
         args.json.write_text(json.dumps(records, indent=1, default=float) + "\n")
     print()

@@ -20,34 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from stealkit.attacks.experiments import PAPER_TABLE7, table7_row, table7_spread
 from stealkit.course import compare_with_paper
-
-
-def run(seeds) -> list[dict]:
-    """One table7_row per data set and seed, with its seed."""
-    return [{**table7_row(paper["data set"], rng=seed), "seed": seed}
-            for paper in PAPER_TABLE7 for seed in seeds]
-
-
-def summary(records: list[dict]) -> list[dict]:
-    rows = []
-    for paper in PAPER_TABLE7:
-        ours = [r for r in records if r["data set"] == paper["data set"]]
-        mean = {k: float(np.mean([r[k] for r in ours]))
-                for k in ("queries", "price ($)", "time (s)", "1-R_test", "1-R_unif")}
-        rows.append({
-            "data set": paper["data set"], "one-hot": ours[0]["one-hot"],
-            "binning": ours[0]["binning"], "paper queries": paper["queries"],
-            "ours queries": round(mean["queries"]), "paper price ($)": paper["price ($)"],
-            "ours price ($)": round(mean["price ($)"], 4), "paper time (s)": paper["time (s)"],
-            "ours time (s)": round(mean["time (s)"], 2),
-            "ours 1-R_test": round(mean["1-R_test"], 4),
-            "ours 1-R_unif": round(mean["1-R_unif"], 4),
-        })
-    return rows
+from stealkit.paper.equation_solving import table7_records, table7_spread, table7_summary
 
 
 def main(argv=None) -> int:
@@ -57,10 +31,10 @@ def main(argv=None) -> int:
                    "file (notebook 01 reads notebooks/results/table7_seeds.json)")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    records = run(range(args.seeds))
+    records = table7_records(range(args.seeds))
     if args.json:
         args.json.write_text(json.dumps(records, indent=1, default=float) + "\n")
-    print(compare_with_paper(summary(records), caption=(
+    print(compare_with_paper(table7_summary(records), caption=(
         f"Table 7: paper vs ours (mean over {args.seeds} seeds), $0.0001 a query")))
     print()
     print(compare_with_paper(table7_spread(records), caption=(

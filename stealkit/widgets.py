@@ -255,7 +255,7 @@ def interactive_rounding(victim: Any, dataset: Any, *, n_queries: int, rows: Any
     (the same function's output) seed the curve.
     """
     from stealkit.attacks._common import check_int
-    from stealkit.attacks.experiments import rounding_row
+    from stealkit.paper.equation_solving import rounding_row
     from stealkit.plots import plot_rounding
 
     n_queries = check_int(n_queries, "n_queries", minimum=1)

@@ -1,35 +1,41 @@
-"""The paper's equation-solving experiments, one row at a time (Tramèr et al. 2016).
+"""Tramèr et al. (2016), equation solving: the paper's numbers and the drivers of its tables.
 
 Threat model: as in each attack's module. The functions here also play the
 owner: they train the victims and measure R_test and R_unif with full access
 to them, which no query budget pays for.
 
-- :func:`table4_row`: one row of Table 4 (Adult, target "race"; softmax,
-  one-vs-rest and MLP victims).
-- :func:`table7_row`: one row of Table 7 (feature extraction reverse-engineered,
-  as against Amazon Machine Learning).
-- :func:`rounding_row`: one point of Figure 7 (an API that rounds its
-  probabilities).
-- :func:`figure2_panel`: the training-data leakage of kernel LR on Digits
-  (Figure 2).
-- :func:`inversion_comparison`: model inversion on an extracted copy against
-  black-box inversion through the API (§4.1.3).
+- Table 4 (Adult, target "race"; softmax, one-vs-rest and MLP victims):
+  :data:`PAPER_TABLE4`, :func:`table4_row` for one row and seed,
+  :func:`table4_records` over seeds, :func:`table4_summary` and
+  :func:`table4_spread` to set them beside the paper.
+- Table 7 (feature extraction reverse-engineered, as against Amazon Machine
+  Learning): :data:`PAPER_TABLE7`, :func:`table7_row`, :func:`table7_records`,
+  :func:`table7_summary`, :func:`table7_spread`.
+- Figure 7 (an API that rounds its probabilities): :func:`rounding_row` for
+  one point, :func:`figure7_records` over seeds, :func:`figure7_table`,
+  :func:`figure7_spread`, :func:`figure7_short_of_exact`.
+- Figure 2 (the training-data leakage of kernel LR on Digits):
+  :func:`figure2_panel`.
+- §4.1.3 (model inversion on an extracted copy against black-box inversion
+  through the API): :func:`inversion_comparison`.
 
-A notebook calls one of them for one seed; ``benchmarks/table4.py`` loops over
-seeds.
+A notebook calls a row function for one seed; ``benchmarks/table4.py``,
+``table7.py`` and ``figure7.py`` call the ``*_records`` drivers over seeds.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from stealkit.attacks._common import check_choice, check_int, check_rng
+from stealkit import datasets
 from stealkit.attacks.equation_solving import extract_softmax
 from stealkit.attacks.feature_extraction import extract_pipeline
 from stealkit.attacks.kernel_leakage import (
@@ -39,30 +45,42 @@ from stealkit.attacks.kernel_leakage import (
 )
 from stealkit.attacks.mlp import extract_mlp, mlp_unknowns
 from stealkit.attacks.model_inversion import InversionResult, invert_model, invert_oracle
+from stealkit.course import seed_spread, spread_rows
 from stealkit.metrics import r_test, r_unif
 from stealkit.oracle import Oracle
+from stealkit.victims import FeaturePipeline, KernelLogisticRegression
 
 __all__ = [
     "TABLE4_MODELS",
     "PAPER_TABLE4",
-    "PAPER_TABLE7",
-    "TABLE7_DATASETS",
+    "DRAWN",
     "load_table4_data",
     "table4_victim",
     "table4_row",
+    "table4_records",
+    "rarest_category",
     "table4_summary",
     "table4_spread",
-    "DRAWN",
-    "rarest_category",
+    "TABLE7_DATASETS",
+    "PAPER_TABLE7",
+    "AMAZON_PRICE",
     "table7_row",
+    "table7_records",
+    "table7_summary",
     "table7_spread",
+    "FIGURE7_DECIMALS",
     "rounding_row",
+    "figure7_records",
+    "figure7_table",
+    "figure7_spread",
+    "figure7_short_of_exact",
     "Figure2Panel",
     "figure2_panel",
     "InversionComparison",
     "inversion_comparison",
 ]
 
+# --------------------------------------------------------------------------- Table 4
 TABLE4_MODELS = ("softmax", "ovr", "mlp")
 
 #: Tramèr et al. (2016), Table 4: Adult (target "race"), uniform queries.
@@ -85,22 +103,8 @@ PAPER_TABLE4 = (
      "1-R_unif": 0.9999, "time (s)": 89.0},
 )
 
-TABLE7_DATASETS = ("circles", "digits", "iris", "adult")
-
-#: Tramèr et al. (2016), Table 7: attacks on Amazon ML ($0.0001 a prediction).
-PAPER_TABLE7 = (
-    {"data set": "circles", "one-hot": False, "binning": True, "queries": 278,
-     "time (s)": 28.0, "price ($)": 0.03},
-    {"data set": "digits", "one-hot": False, "binning": False, "queries": 650,
-     "time (s)": 70.0, "price ($)": 0.07},
-    {"data set": "iris", "one-hot": False, "binning": True, "queries": 644,
-     "time (s)": 68.0, "price ($)": 0.07},
-    {"data set": "adult", "one-hot": True, "binning": True, "queries": 1485,
-     "time (s)": 149.0, "price ($)": 0.15},
-)
-
-#: Amazon's price per prediction in 2016.
-AMAZON_PRICE = 1e-4
+#: How the categories of Table 4's queries are drawn, as the tables name it.
+DRAWN = {False: "independent (paper)", True: "balanced"}
 
 
 def load_table4_data(rng: int | np.random.Generator | None = 0):
@@ -110,9 +114,7 @@ def load_table4_data(rng: int | np.random.Generator | None = 0):
     paper's 105 one-hot features (530 softmax unknowns); see
     :func:`stealkit.datasets.load_adult`.
     """
-    from stealkit.datasets import load_adult
-
-    return load_adult("race", drop_missing=False, rng=rng)
+    return datasets.load_adult("race", drop_missing=False, rng=rng)
 
 
 def table4_victim(model: str, dataset: Any, *, rng: int | np.random.Generator | None = 0):
@@ -128,8 +130,8 @@ def table4_victim(model: str, dataset: Any, *, rng: int | np.random.Generator | 
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.neural_network import MLPClassifier
 
-    model = check_choice(model, "model", TABLE4_MODELS)
-    seed = int(check_rng(rng).integers(2**31 - 1))
+    model = _check_choice(model, "model", TABLE4_MODELS)
+    seed = int(_check_rng(rng).integers(2**31 - 1))
     if model == "softmax":
         victim = LogisticRegression(max_iter=1000)
     elif model == "ovr":
@@ -185,10 +187,10 @@ def table4_row(
         any categorical feature: 0 or 1 leaves weights undetermined), and for
         the MLP ``exact`` (whether the fit reached zero loss).
     """
-    model = check_choice(model, "model", TABLE4_MODELS)
-    n_queries = check_int(n_queries, "n_queries", minimum=1)
-    n_unif = check_int(n_unif, "n_unif", minimum=1)
-    rng = check_rng(rng)
+    model = _check_choice(model, "model", TABLE4_MODELS)
+    n_queries = _check_int(n_queries, "n_queries", minimum=1)
+    n_unif = _check_int(n_unif, "n_unif", minimum=1)
+    rng = _check_rng(rng)
     if dataset is None:
         dataset = load_table4_data(rng=int(rng.integers(2**31 - 1)))
     if victim is None:
@@ -218,6 +220,63 @@ def table4_row(
     return row
 
 
+def table4_records(
+    seeds: Iterable[int],
+    *,
+    mlp_seeds: Iterable[int] | None = None,
+    n_unif: int = 100_000,
+    log: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Every row of Table 4 for every seed, its queries drawn both ways.
+
+    For each seed: :func:`load_table4_data`, one :func:`table4_victim` per
+    model, then :func:`table4_row` at each of the paper's query counts, with
+    the queries' categories drawn independently (the paper) and dealt out
+    evenly (``balanced``).
+
+    Parameters
+    ----------
+    seeds : iterable of int
+        Seeds of the softmax and one-vs-rest rows.
+    mlp_seeds : iterable of int, optional
+        Seeds of the MLP rows (about a minute each); default ``seeds``.
+    n_unif : int, default=100000
+        Uniform points for R_unif.
+    log : callable, optional
+        Called with one line of progress per row.
+
+    Returns
+    -------
+    list of dict
+        :func:`table4_row` dicts with their ``"seed"``, as
+        :func:`table4_summary` and :func:`table4_spread` take them.
+    """
+    seeds = list(seeds)
+    mlp_seeds = seeds if mlp_seeds is None else list(mlp_seeds)
+    records: list[dict[str, Any]] = []
+    for seed in sorted(set(seeds) | set(mlp_seeds)):
+        data = load_table4_data(rng=seed)
+        victims = {}
+        for paper in PAPER_TABLE4:
+            model, n = paper["model"], paper["queries"]
+            if seed not in (mlp_seeds if model == "mlp" else seeds):
+                continue
+            if model not in victims:
+                victims[model] = table4_victim(model, data, rng=seed)
+            victim = victims[model]
+            for balanced in (False, True):
+                row = table4_row(model, n, dataset=data, victim=victim, n_unif=n_unif,
+                                 balanced=balanced, rng=seed)
+                records.append({**row, "seed": seed})
+                if log is not None:
+                    log(f"seed {seed:2d}: {model:7s} {n:6,d} queries "
+                        f"{'balanced   ' if balanced else 'independent'}  "
+                        f"1-R_test {row['1-R_test']:.4%}  1-R_unif {row['1-R_unif']:.4%}  "
+                        f"rarest category {row['rarest category']}  {row['time (s)']:.1f} s"
+                        + (f"  exact={row['exact']}" if "exact" in row else ""))
+    return records
+
+
 def rarest_category(dataset: Any, X: np.ndarray) -> int | None:
     """How many rows of ``X`` hold the least frequent value of any categorical feature.
 
@@ -238,122 +297,6 @@ def rarest_category(dataset: Any, X: np.ndarray) -> int | None:
     return int(round(min(counts))) if counts else None
 
 
-def table7_row(name: str, *, epsilon: float = 1e-3,
-               rng: int | np.random.Generator | None = 0) -> dict[str, Any]:
-    """Measure one row of Table 7: steal an Amazon-style pipeline through its raw inputs.
-
-    The victim is a :class:`~stealkit.victims.FeaturePipeline` trained on the
-    raw data set: categorical inputs one-hot encoded, numeric inputs
-    quantile-binned (10 bins), except Digits, whose pixels are used as they
-    are. The attack is :func:`extract_pipeline`; Adult uses target "income".
-
-    Returns
-    -------
-    dict
-        ``data set``, ``one-hot``, ``binning``, ``queries``, ``time (s)``,
-        ``price ($)`` at $0.0001 a query, ``1-R_test`` and ``1-R_unif``
-        (10,000 uniform raw inputs).
-    """
-    from stealkit import datasets
-    from stealkit.victims import FeaturePipeline
-
-    name = check_choice(name, "name", TABLE7_DATASETS)
-    rng = check_rng(rng)
-    seed = int(rng.integers(2**31 - 1))
-    if name == "adult":
-        data = datasets.load_adult("income", raw=True, rng=seed)
-    else:
-        data = getattr(datasets, f"load_{name}")(raw=True, rng=seed)
-    victim = FeaturePipeline(data.features, binned=[] if name == "digits" else None)
-    victim.fit(data.X_train, data.y_train)
-    oracle = Oracle.from_sklearn(victim, price_per_query=AMAZON_PRICE)
-    t0 = time.perf_counter()
-    result = extract_pipeline(oracle, features=data.features, epsilon=epsilon)
-    seconds = time.perf_counter() - t0
-    return {
-        "data set": name,
-        "one-hot": "one-hot" in victim.encodings_.values(),
-        "binning": "quantile" in victim.encodings_.values(),
-        "queries": result.n_queries,
-        "time (s)": seconds,
-        "price ($)": result.cost,
-        "1-R_test": 1.0 - r_test(victim, result.model, data.X_test),
-        "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=data.sample_uniform,
-                                 n_samples=10_000, rng=rng),
-    }
-
-
-def table7_spread(records: Any) -> list[dict[str, Any]]:
-    """Table 7 over seeds, from :func:`table7_row` dicts with a ``"seed"``.
-
-    One row per data set and measure: queries (worst = most; "reaches paper"
-    counts seeds that spent no more than the paper) and 1 − R_test, 1 − R_unif
-    in % (the paper gives no figure for them).
-    """
-    from stealkit.course import spread_rows
-
-    queries = {(p["data set"],): p["queries"] for p in PAPER_TABLE7}
-    order = [p["data set"] for p in PAPER_TABLE7]
-    rows = []
-    for metric, paper, higher, scale, digits in (("queries", queries, False, 1, 0),
-                                                 ("1-R_test", None, True, 100, 2),
-                                                 ("1-R_unif", None, True, 100, 2)):
-        for row in spread_rows(records, by=("data set",), metric=metric, paper=paper,
-                               scale=scale, digits=digits, higher_is_better=higher):
-            rows.append({"data set": row.pop("data set"),
-                         "measure": metric + (" (%)" if scale == 100 else ""), **row})
-    rows.sort(key=lambda r: order.index(r["data set"]) if r["data set"] in order else len(order))
-    return rows
-
-
-def rounding_row(
-    victim: Any,
-    dataset: Any,
-    *,
-    decimals: int | None,
-    n_queries: int,
-    n_unif: int = 10_000,
-    balanced: bool = True,
-    rng: int | np.random.Generator | None = 0,
-) -> dict[str, Any]:
-    """One point of Figure 7: softmax extraction against an API rounding to ``decimals``.
-
-    ``victim`` is a trained softmax (or binary logistic) model on ``dataset``;
-    ``decimals=None`` means no rounding; ``balanced`` deals the categories of
-    the queries out evenly, as in :func:`table4_row` (no effect on a data set
-    without categorical features). Returns ``decimals``, ``queries``,
-    ``1-R_test`` and ``1-R_unif``.
-    """
-    if decimals is not None:
-        decimals = check_int(decimals, "decimals", minimum=0)
-    if not isinstance(balanced, bool):
-        raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
-    rng = check_rng(rng)
-    oracle = Oracle.from_sklearn(victim, decimals=decimals)
-    sampler = partial(dataset.sample_uniform, balanced=True) if balanced else dataset.sample_uniform
-    result = extract_softmax(oracle, n_features=dataset.n_features,
-                             n_classes=len(victim.classes_), n_queries=n_queries,
-                             sampler=sampler, rng=rng)
-    return {
-        "decimals": decimals,
-        "queries": result.n_queries,
-        "1-R_test": 1.0 - r_test(victim, result.model, dataset.X_test),
-        "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=dataset.sample_uniform,
-                                 n_samples=n_unif, rng=rng),
-    }
-
-
-def _mean_sd(values, scale: float, digits: int) -> str:
-    v = np.asarray(values, dtype=float) * scale
-    if len(v) == 1:
-        return f"{v[0]:.{digits}f}"
-    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
-
-
-#: How the categories of Table 4's queries are drawn, as the tables name it.
-DRAWN = {False: "independent (paper)", True: "balanced"}
-
-
 def _table4_groups(records: Any) -> tuple[list[dict], dict[tuple, list[dict]]]:
     """The paper rows that were measured, and the records of each (model, queries, drawn)."""
     measured: dict[tuple, list[dict]] = {}
@@ -371,7 +314,8 @@ def table4_summary(records: Any) -> list[dict[str, Any]]:
     """Table 4 beside the paper from per-seed :func:`table4_row` records: mean ± sd.
 
     ``records`` are ``table4_row`` dicts with a ``"seed"``, as
-    ``benchmarks/table4.py --json`` writes them. One row per paper row and way
+    :func:`table4_records` returns them and ``benchmarks/table4.py --json``
+    writes them. One row per paper row and way
     of drawing the queries' categories (:data:`DRAWN`): queries, both 1 − R
     columns and time, paper beside ours as mean ± sd over the seeds (in %),
     how many MLP fits were exact, and the number of seeds. A mean hides how
@@ -408,8 +352,6 @@ def table4_spread(records: Any) -> list[dict[str, Any]]:
     with the count of its rarest category in the queries (``seed: count``):
     the mechanism of the failures found so far, a category drawn once or never.
     """
-    from stealkit.course import seed_spread
-
     rows = []
     papers, measured = _table4_groups(records)
     for paper, drawn in papers:
@@ -430,6 +372,237 @@ def table4_spread(records: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _mean_sd(values, scale: float, digits: int) -> str:
+    v = np.asarray(values, dtype=float) * scale
+    if len(v) == 1:
+        return f"{v[0]:.{digits}f}"
+    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
+
+
+# --------------------------------------------------------------------------- Table 7
+TABLE7_DATASETS = ("circles", "digits", "iris", "adult")
+
+#: Tramèr et al. (2016), Table 7: attacks on Amazon ML ($0.0001 a prediction).
+PAPER_TABLE7 = (
+    {"data set": "circles", "one-hot": False, "binning": True, "queries": 278,
+     "time (s)": 28.0, "price ($)": 0.03},
+    {"data set": "digits", "one-hot": False, "binning": False, "queries": 650,
+     "time (s)": 70.0, "price ($)": 0.07},
+    {"data set": "iris", "one-hot": False, "binning": True, "queries": 644,
+     "time (s)": 68.0, "price ($)": 0.07},
+    {"data set": "adult", "one-hot": True, "binning": True, "queries": 1485,
+     "time (s)": 149.0, "price ($)": 0.15},
+)
+
+#: Amazon's price per prediction in 2016.
+AMAZON_PRICE = 1e-4
+
+
+def table7_row(name: str, *, epsilon: float = 1e-3,
+               rng: int | np.random.Generator | None = 0) -> dict[str, Any]:
+    """Measure one row of Table 7: steal an Amazon-style pipeline through its raw inputs.
+
+    The victim is a :class:`~stealkit.victims.FeaturePipeline` trained on the
+    raw data set: categorical inputs one-hot encoded, numeric inputs
+    quantile-binned (10 bins), except Digits, whose pixels are used as they
+    are. The attack is :func:`extract_pipeline`; Adult uses target "income".
+
+    Returns
+    -------
+    dict
+        ``data set``, ``one-hot``, ``binning``, ``queries``, ``time (s)``,
+        ``price ($)`` at $0.0001 a query, ``1-R_test`` and ``1-R_unif``
+        (10,000 uniform raw inputs).
+    """
+    name = _check_choice(name, "name", TABLE7_DATASETS)
+    rng = _check_rng(rng)
+    seed = int(rng.integers(2**31 - 1))
+    if name == "adult":
+        data = datasets.load_adult("income", raw=True, rng=seed)
+    else:
+        data = getattr(datasets, f"load_{name}")(raw=True, rng=seed)
+    victim = FeaturePipeline(data.features, binned=[] if name == "digits" else None)
+    victim.fit(data.X_train, data.y_train)
+    oracle = Oracle.from_sklearn(victim, price_per_query=AMAZON_PRICE)
+    t0 = time.perf_counter()
+    result = extract_pipeline(oracle, features=data.features, epsilon=epsilon)
+    seconds = time.perf_counter() - t0
+    return {
+        "data set": name,
+        "one-hot": "one-hot" in victim.encodings_.values(),
+        "binning": "quantile" in victim.encodings_.values(),
+        "queries": result.n_queries,
+        "time (s)": seconds,
+        "price ($)": result.cost,
+        "1-R_test": 1.0 - r_test(victim, result.model, data.X_test),
+        "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=data.sample_uniform,
+                                 n_samples=10_000, rng=rng),
+    }
+
+
+def table7_records(seeds: Iterable[int]) -> list[dict[str, Any]]:
+    """One :func:`table7_row` per data set and seed, with its ``"seed"``."""
+    seeds = list(seeds)
+    return [{**table7_row(paper["data set"], rng=seed), "seed": seed}
+            for paper in PAPER_TABLE7 for seed in seeds]
+
+
+def table7_summary(records: Any) -> list[dict[str, Any]]:
+    """Table 7 beside the paper: the mean over seeds of :func:`table7_row` records.
+
+    One row per data set of the paper: its encodings, then queries, price and
+    time, paper beside ours, and our 1 − R_test and 1 − R_unif (the paper
+    gives no figure for them).
+    """
+    rows = []
+    for paper in PAPER_TABLE7:
+        ours = [r for r in records if r["data set"] == paper["data set"]]
+        mean = {k: float(np.mean([r[k] for r in ours]))
+                for k in ("queries", "price ($)", "time (s)", "1-R_test", "1-R_unif")}
+        rows.append({
+            "data set": paper["data set"], "one-hot": ours[0]["one-hot"],
+            "binning": ours[0]["binning"], "paper queries": paper["queries"],
+            "ours queries": round(mean["queries"]), "paper price ($)": paper["price ($)"],
+            "ours price ($)": round(mean["price ($)"], 4), "paper time (s)": paper["time (s)"],
+            "ours time (s)": round(mean["time (s)"], 2),
+            "ours 1-R_test": round(mean["1-R_test"], 4),
+            "ours 1-R_unif": round(mean["1-R_unif"], 4),
+        })
+    return rows
+
+
+def table7_spread(records: Any) -> list[dict[str, Any]]:
+    """Table 7 over seeds, from :func:`table7_row` dicts with a ``"seed"``.
+
+    One row per data set and measure: queries (worst = most; "reaches paper"
+    counts seeds that spent no more than the paper) and 1 − R_test, 1 − R_unif
+    in % (the paper gives no figure for them).
+    """
+    queries = {(p["data set"],): p["queries"] for p in PAPER_TABLE7}
+    order = [p["data set"] for p in PAPER_TABLE7]
+    rows = []
+    for metric, paper, higher, scale, digits in (("queries", queries, False, 1, 0),
+                                                 ("1-R_test", None, True, 100, 2),
+                                                 ("1-R_unif", None, True, 100, 2)):
+        for row in spread_rows(records, by=("data set",), metric=metric, paper=paper,
+                               scale=scale, digits=digits, higher_is_better=higher):
+            rows.append({"data set": row.pop("data set"),
+                         "measure": metric + (" (%)" if scale == 100 else ""), **row})
+    rows.sort(key=lambda r: order.index(r["data set"]) if r["data set"] in order else len(order))
+    return rows
+
+
+# --------------------------------------------------------------------------- Figure 7
+#: Figure 7's settings: decimals kept in the answers (None: no rounding).
+FIGURE7_DECIMALS = (None, 5, 4, 3, 2, 1)
+
+
+def rounding_row(
+    victim: Any,
+    dataset: Any,
+    *,
+    decimals: int | None,
+    n_queries: int,
+    n_unif: int = 10_000,
+    balanced: bool = True,
+    rng: int | np.random.Generator | None = 0,
+) -> dict[str, Any]:
+    """One point of Figure 7: softmax extraction against an API rounding to ``decimals``.
+
+    ``victim`` is a trained softmax (or binary logistic) model on ``dataset``;
+    ``decimals=None`` means no rounding; ``balanced`` deals the categories of
+    the queries out evenly, as in :func:`table4_row` (no effect on a data set
+    without categorical features). Returns ``decimals``, ``queries``,
+    ``1-R_test`` and ``1-R_unif``.
+    """
+    if decimals is not None:
+        decimals = _check_int(decimals, "decimals", minimum=0)
+    if not isinstance(balanced, bool):
+        raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
+    rng = _check_rng(rng)
+    oracle = Oracle.from_sklearn(victim, decimals=decimals)
+    sampler = partial(dataset.sample_uniform, balanced=True) if balanced else dataset.sample_uniform
+    result = extract_softmax(oracle, n_features=dataset.n_features,
+                             n_classes=len(victim.classes_), n_queries=n_queries,
+                             sampler=sampler, rng=rng)
+    return {
+        "decimals": decimals,
+        "queries": result.n_queries,
+        "1-R_test": 1.0 - r_test(victim, result.model, dataset.X_test),
+        "1-R_unif": 1.0 - r_unif(victim, result.model, sampler=dataset.sample_uniform,
+                                 n_samples=n_unif, rng=rng),
+    }
+
+
+def figure7_records(
+    seeds: Iterable[int],
+    *,
+    alphas: Iterable[int] = (1, 5),
+    log: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Figure 7 over seeds: one :func:`rounding_row` per data set, α, decimals and seed.
+
+    For each seed, a softmax victim (:func:`table4_victim`) on Digits and on
+    Adult (target "race", :func:`load_table4_data`) is extracted from α times
+    its c(d + 1) unknowns in queries, at each of :data:`FIGURE7_DECIMALS`.
+    Each record holds ``data set``, ``α``, the row (``decimals`` is
+    ``"exact"`` without rounding) and its ``seed``; ``log`` is called with one
+    line per seed.
+    """
+    alphas = tuple(alphas)
+    records = []
+    for seed in seeds:
+        t0 = time.perf_counter()
+        for name, data in (("digits", datasets.load_digits(rng=seed)),
+                           ("adult (race)", load_table4_data(seed))):
+            victim = table4_victim("softmax", data, rng=seed)
+            unknowns = data.n_classes * (data.n_features + 1)
+            for alpha in alphas:
+                for decimals in FIGURE7_DECIMALS:
+                    r = rounding_row(victim, data, decimals=decimals,
+                                     n_queries=alpha * unknowns, rng=seed)
+                    records.append({"data set": name, "α": alpha, **r,
+                                    "decimals": "exact" if decimals is None else decimals,
+                                    "seed": seed})
+        if log is not None:
+            log(f"seed {seed:2d}: {time.perf_counter() - t0:.0f} s")
+    return records
+
+
+def figure7_table(records: Any, *, seed: int = 0) -> list[dict[str, Any]]:
+    """Figure 7 for one seed: 1 − R_unif at each number of decimals, one row per data set and α."""
+    rows: dict[tuple, dict[str, Any]] = {}
+    for r in records:
+        if r["seed"] == seed:
+            row = rows.setdefault((r["data set"], r["α"]), {"data set": r["data set"],
+                                                            "α": r["α"], "queries": r["queries"]})
+            row[f"1-R_unif, {r['decimals']}"] = round(r["1-R_unif"], 4)
+    return list(rows.values())
+
+
+def figure7_spread(records: Any, *, metric: str) -> list[dict[str, Any]]:
+    """Figure 7 over seeds: ``metric`` in % by data set, α and decimals, median and worst seed."""
+    return spread_rows(records, by=("data set", "α", "decimals"), metric=metric, scale=100)
+
+
+def figure7_short_of_exact(records: Any) -> dict[tuple, list[int]]:
+    """For each rounded setting, the seeds whose 1 − R_unif is below the same seed's exact run.
+
+    Keys are (data set, α, decimals) of :func:`figure7_records` records.
+    """
+    exact = {(r["data set"], r["α"], r["seed"]): r["1-R_unif"] for r in records
+             if r["decimals"] == "exact"}
+    out: dict[tuple, list[int]] = {}
+    for r in records:
+        if r["decimals"] != "exact":
+            key = (r["data set"], r["α"], r["decimals"])
+            out.setdefault(key, [])
+            if r["1-R_unif"] < exact[r["data set"], r["α"], r["seed"]]:
+                out[key].append(r["seed"])
+    return out
+
+
+# --------------------------------------------------------------------------- Figure 2, §4.1.3
 @dataclass(frozen=True)
 class Figure2Panel:
     """A panel of Figure 2: a KLR victim on Digits and the representers extracted from it.
@@ -481,12 +654,9 @@ def figure2_panel(
     resemble class averages. Queries are uniform in [-1, 1]^64 (the prepared
     pixel range); the victim is trained with C = 10.
     """
-    from stealkit.datasets import load_digits
-    from stealkit.victims import KernelLogisticRegression
-
-    rng = check_rng(rng)
+    rng = _check_rng(rng)
     seed = int(rng.integers(2**31 - 1))
-    data = load_digits(rng=seed)
+    data = datasets.load_digits(rng=seed)
     victim = KernelLogisticRegression(gamma=gamma, C=10.0, n_representers=victim_representers,
                                       random_state=seed).fit(data.X_train, data.y_train)
     result = extract_kernel_lr(Oracle.from_sklearn(victim), n_features=data.n_features,
@@ -538,10 +708,8 @@ def inversion_comparison(
     as many queries) makes each later inversion free, where the black-box
     attack pays 2d queries per gradient step and per class.
     """
-    from stealkit.datasets import load_digits
-
-    rng = check_rng(rng)
-    data = load_digits(rng=int(rng.integers(2**31 - 1)))
+    rng = _check_rng(rng)
+    data = datasets.load_digits(rng=int(rng.integers(2**31 - 1)))
     victim = table4_victim("softmax", data, rng=rng)
     oracle = Oracle.from_sklearn(victim)
     n_unknowns = data.n_classes * (data.n_features + 1)
@@ -563,3 +731,36 @@ def inversion_comparison(
         black_box_queries=oracle.n_queries - extraction,
         victim_confidence=confidence,
     )
+
+
+# --------------------------------------------------------------------------- arguments
+def _check_choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(
+            f"The '{name}' parameter must be one of {', '.join(map(repr, allowed))}. "
+            f"Got {value!r} instead."
+        )
+    return value
+
+
+def _check_int(value: Any, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(
+            f"The '{name}' parameter must be an int >= {minimum}. "
+            f"Got {type(value).__name__} {value!r} instead."
+        )
+    if value < minimum:
+        raise ValueError(
+            f"The '{name}' parameter must be an int >= {minimum}. Got {value} instead."
+        )
+    return int(value)
+
+
+def _check_rng(rng: Any) -> np.random.Generator:
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "The 'rng' parameter must be None, a non-negative int or a numpy.random.Generator. "
+            f"Got {type(rng).__name__} {rng!r} instead."
+        ) from None

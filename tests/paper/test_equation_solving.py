@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from stealkit.attacks.experiments import (
+from stealkit.datasets import load_iris
+from stealkit.paper.equation_solving import (
     PAPER_TABLE4,
     PAPER_TABLE7,
     TABLE7_DATASETS,
@@ -12,7 +13,6 @@ from stealkit.attacks.experiments import (
     table4_victim,
     table7_row,
 )
-from stealkit.datasets import load_iris
 
 
 def test_paper_tables():
@@ -115,7 +115,7 @@ def test_equation_solving_plots_and_rounding_widget():
 
 
 def test_table4_summary_means_and_spreads_over_seeds():
-    from stealkit.attacks.experiments import table4_summary
+    from stealkit.paper.equation_solving import table4_summary
 
     def rec(model, q, test, unif, seed, **extra):
         return {"model": model, "unknowns": 530, "queries": q, "1-R_test": test, "1-R_unif": unif,
@@ -139,8 +139,8 @@ def test_table4_summary_means_and_spreads_over_seeds():
 
 
 def test_rarest_category_counts_one_hot_and_raw_queries():
-    from stealkit.attacks.experiments import rarest_category
     from stealkit.datasets import load_german_credit
+    from stealkit.paper.equation_solving import rarest_category
 
     raw = load_german_credit(raw=True, rng=0)
     prepared = load_german_credit(rng=0)
@@ -169,7 +169,7 @@ def test_table4_row_draws_balanced_queries_by_default():
 
 
 def test_table4_spread_names_the_failing_seeds_and_their_rarest_category():
-    from stealkit.attacks.experiments import table4_spread
+    from stealkit.paper.equation_solving import table4_spread
 
     def rec(seed, unif, rarest, balanced):
         return {"model": "ovr", "unknowns": 530, "queries": 265, "1-R_test": 1.0,
@@ -189,7 +189,7 @@ def test_table4_spread_names_the_failing_seeds_and_their_rarest_category():
 
 
 def test_table7_spread_counts_seeds_that_spend_no_more_than_the_paper():
-    from stealkit.attacks.experiments import table7_spread
+    from stealkit.paper.equation_solving import table7_spread
 
     records = [{"data set": "adult", "seed": s, "queries": q, "1-R_test": 1.0, "1-R_unif": u}
                for s, q, u in [(0, 682, 1.0), (1, 1600, 0.999), (2, 700, 1.0)]]
@@ -198,3 +198,38 @@ def test_table7_spread_counts_seeds_that_spend_no_more_than_the_paper():
     assert rows["queries"]["paper"] == "1,485" and rows["queries"]["reaches paper"] == "2/3"
     assert rows["queries"]["worst (seed)"] == "1,600 (1)"
     assert rows["1-R_unif (%)"]["worst (seed)"] == "99.90 (1)" and rows["1-R_unif (%)"]["paper"] is None
+
+
+def test_table7_summary_averages_each_data_set_beside_the_paper():
+    from stealkit.paper.equation_solving import table7_summary
+
+    records = [{"data set": name, "one-hot": name == "adult", "binning": name != "digits",
+                "queries": q, "price ($)": q * 1e-4, "time (s)": 1.0 + s, "1-R_test": 1.0,
+                "1-R_unif": u, "seed": s}
+               for name in TABLE7_DATASETS for s, q, u in [(0, 100, 1.0), (1, 200, 0.999)]]
+    rows = table7_summary(records)
+    assert [r["data set"] for r in rows] == list(TABLE7_DATASETS)
+    adult = rows[-1]
+    assert adult["one-hot"] and adult["paper queries"] == 1485 and adult["ours queries"] == 150
+    assert adult["ours price ($)"] == 0.015 and adult["ours time (s)"] == 1.5
+    assert adult["ours 1-R_unif"] == 0.9995
+
+
+def test_figure7_table_and_seeds_short_of_the_exact_answers():
+    from stealkit.paper.equation_solving import (
+        FIGURE7_DECIMALS,
+        figure7_short_of_exact,
+        figure7_spread,
+        figure7_table,
+    )
+
+    assert FIGURE7_DECIMALS[0] is None
+    records = [{"data set": "digits", "α": 1, "decimals": d, "queries": 650, "1-R_test": 1.0,
+                "1-R_unif": u, "seed": s}
+               for s, values in [(0, {"exact": 1.0, 2: 0.96}), (1, {"exact": 1.0, 2: 1.0})]
+               for d, u in values.items()]
+    assert figure7_table(records) == [{"data set": "digits", "α": 1, "queries": 650,
+                                       "1-R_unif, exact": 1.0, "1-R_unif, 2": 0.96}]
+    assert figure7_short_of_exact(records) == {("digits", 1, 2): [0]}
+    rows = figure7_spread(records, metric="1-R_unif")
+    assert [r["decimals"] for r in rows] == ["exact", 2]
