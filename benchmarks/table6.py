@@ -22,44 +22,13 @@ import sys
 import time
 from pathlib import Path
 
-from stealkit.attacks.path_finding import PAPER_TABLE6, path_finding_row, table6_spread
 from stealkit.course import compare_with_paper
-from stealkit.datasets import (
-    load_adult,
-    load_breast_cancer,
-    load_digits,
-    load_german_credit,
-    load_iris,
-    load_mushroom,
-    load_pima_diabetes,
+from stealkit.paper.path_finding import (
+    PAPER_TABLE6,
+    table6_records,
+    table6_seed_rows,
+    table6_spread,
 )
-from stealkit.victims import DecisionTree
-
-# (row name, loader, tree options); BigML-like identifiers unless ids= says otherwise.
-TREES = [
-    ("German credit", load_german_credit, dict(max_leaf_nodes=26)),
-    ("German credit, unique ids", load_german_credit, dict(max_leaf_nodes=26, ids="node")),
-    ("German credit, grown out", load_german_credit, dict()),
-    ("Adult income", load_adult, dict(max_leaf_nodes=155)),
-    ("Pima diabetes", load_pima_diabetes, dict(max_leaf_nodes=49)),
-    ("Mushroom ('?' kept)", lambda **kw: load_mushroom(drop_missing=False, **kw), dict()),
-    ("Iris", load_iris, dict()),
-    ("Breast cancer", load_breast_cancer, dict(max_leaf_nodes=20)),
-    ("Digits", load_digits, dict(max_leaf_nodes=100)),
-]
-def run(seeds, log=print) -> list[dict]:
-    """One path_finding_row per tree and seed, with its seed."""
-    records = []
-    for seed in seeds:
-        t0 = time.perf_counter()
-        for name, load, options in TREES:
-            ds = load(raw=True, rng=seed)
-            tree = DecisionTree(features=ds.features, **{"ids": "prediction", **options})
-            tree.fit(ds.X_train, ds.y_train)
-            records.append({**path_finding_row(tree, ds.features, ds.X_test, name=name,
-                                               rng=seed), "seed": seed})
-        log(f"seed {seed:2d}: {len(TREES)} trees in {time.perf_counter() - t0:.0f} s", flush=True)
-    return records
 
 
 def main(argv=None) -> int:
@@ -69,13 +38,12 @@ def main(argv=None) -> int:
                    "file (notebook 02 reads notebooks/results/table6_seeds.json)")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    records = run(range(args.seeds))
+    records = table6_records(range(args.seeds), log=lambda line: print(line, flush=True))
     if args.json:
         args.json.write_text(json.dumps(records, indent=1, default=float) + "\n")
     print(compare_with_paper(PAPER_TABLE6, caption="Paper: Table 6 (BigML's public trees)"))
     print()
-    print(compare_with_paper([{k: v for k, v in r.items() if k != "seed"} for r in records
-                              if r["seed"] == 0],
+    print(compare_with_paper(table6_seed_rows(records, seed=0),
                              caption="Ours: trees trained on Table 3's data sets (seed 0)"))
     print()
     print(compare_with_paper(table6_spread(records), caption=(

@@ -6,8 +6,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from stealkit import Oracle, plots  # noqa: E402
-from stealkit.attacks.path_finding import extract_tree, path_finding_row  # noqa: E402
+from stealkit.attacks.path_finding import extract_tree  # noqa: E402
 from stealkit.datasets import Feature  # noqa: E402
+from stealkit.paper.path_finding import path_finding_row  # noqa: E402
 from stealkit.victims import DecisionTree  # noqa: E402
 
 FEATURES = [Feature("size", "continuous", low=0.0, high=30.0),

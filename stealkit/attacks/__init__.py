@@ -28,7 +28,6 @@ from stealkit.attacks.path_finding import (
     ExtractedTree,
     PathFindingResult,
     extract_tree,
-    path_finding_row,
 )
 from stealkit.attacks.retraining import RetrainingResult, extract_by_retraining
 
@@ -55,7 +54,6 @@ __all__ = [
     "ExtractedTree",
     "PathFindingResult",
     "extract_tree",
-    "path_finding_row",
     # label-only (§5)
     "LinearClassifier",
     "LowdMeekResult",

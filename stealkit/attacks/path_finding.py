@@ -53,32 +53,12 @@ __all__ = [
     "PathFindingResult",
     "ExtractedTree",
     "Leaf",
-    "path_finding_row",
-    "PAPER_TABLE6",
     "STEPS",
+    "uniform_inputs",
 ]
 
 #: What each query of the trace was for.
 STEPS = ("start", "line search", "category split", "split feature", "check")
-
-#: Table 6 of Tramèr et al. (2016): BigML's public trees, extracted with ε = 10⁻³.
-#: Fractions; "inc." columns use incomplete queries.
-PAPER_TABLE6 = tuple(
-    {"tree": t, "leaves": lv, "ids": i, "depth": d, "1-R_test": a / 100, "1-R_unif": b / 100,
-     "queries": q, "queries/leaf": q / lv, "1-R_test inc.": c / 100, "1-R_unif inc.": e / 100,
-     "queries inc.": r, "queries/leaf inc.": r / lv}
-    for t, lv, i, d, a, b, q, c, e, r in (
-        ("IRS tax patterns", 318, 318, 8, 100, 100, 101_057, 100, 100, 29_609),
-        ("Steak survey", 193, 28, 17, 92.45, 86.40, 3_652, 100, 100, 4_013),
-        ("GSS survey", 159, 113, 8, 99.98, 99.61, 7_434, 100, 99.65, 2_752),
-        ("Email importance", 109, 55, 17, 99.13, 99.90, 12_888, 99.81, 99.99, 4_081),
-        ("Email spam", 219, 78, 29, 87.20, 100, 42_324, 99.70, 100, 21_808),
-        ("German credit", 26, 25, 11, 100, 100, 1_722, 100, 100, 1_150),
-        ("Medical cover", 49, 49, 11, 100, 100, 5_966, 100, 100, 1_788),
-        ("Bitcoin price", 155, 155, 9, 100, 100, 31_956, 100, 100, 7_390),
-    )
-)
-
 
 # ----------------------------------------------------------------------------- domain
 class _Domain:
@@ -155,15 +135,6 @@ class _Domain:
         lo = -math.inf if s == 0 else self.value(i, s - 1)
         hi = math.inf if e == self.size[i] - 1 else self.value(i, e)
         return lo, hi
-
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        X = np.empty((n, self.d))
-        for i in range(self.d):
-            if self.continuous[i]:
-                X[:, i] = rng.uniform(self.low[i], self.high[i], size=n)
-            else:
-                X[:, i] = rng.integers(self.size[i], size=n)
-        return X
 
 
 def _with(point: tuple, i: int, j) -> tuple:
@@ -694,103 +665,25 @@ def extract_tree(
     )
 
 
-# ----------------------------------------------------------------------------- experiment
-def path_finding_row(
-    tree: Any,
-    features: Sequence[Any],
-    X_test,
-    *,
-    name: str = "",
-    epsilon: float = 1e-3,
-    n_unif: int = 10_000,
-    rng: int | np.random.Generator | None = 0,
-) -> dict:
-    """One row of the Table 6 analogue: extract ``tree`` both ways and score it.
+def uniform_inputs(features: Sequence[Any], n_samples: int, *,
+                   rng: int | np.random.Generator | None = None) -> np.ndarray:
+    """Inputs drawn uniformly from the domain the attacker is told: R_unif's inputs for a tree.
 
-    Parameters
-    ----------
-    tree : stealkit.victims.DecisionTree
-        The victim (any object with ``apply``, ``predict``, ``n_leaves``,
-        ``n_leaf_ids`` and ``depth``).
-    features : sequence of Feature
-        The feature description the attacker is given.
-    X_test : array-like
-        Test inputs for R_test.
-    name : str
-        The row's name.
-    epsilon : float, default=1e-3
-        Granularity of the line searches (the paper's ε).
-    n_unif : int, default=10,000
-        Uniform inputs for R_unif (the paper used 10,000 for trees).
-    rng : int, numpy.random.Generator or None, default=0
-        Seeds the first query of Algorithm 1 and the uniform inputs.
-
-    Returns
-    -------
-    dict
-        ``tree, leaves, ids, depth, 1-R_test, 1-R_unif, queries, queries/leaf``
-        and the same with incomplete queries (``1-R_test inc.``, ...): the keys
-        of :data:`PAPER_TABLE6`, ready for
-        :func:`stealkit.course.compare_with_paper`. Extraction accuracy is
-        measured on labels (each leaf's label read with one label query).
+    Continuous features are uniform on ``[low, high]``, categorical ones
+    uniform over their codes, as :meth:`~stealkit.datasets.TabularDataset.sample_uniform`
+    draws raw rows; ``features`` are checked as :func:`extract_tree` checks them.
     """
-    from stealkit.metrics import r_test
-
-    if isinstance(n_unif, bool) or not isinstance(n_unif, Integral) or n_unif < 1:
-        raise ValueError(f"The 'n_unif' parameter must be a positive int. Got {n_unif!r} instead.")
+    n = len(features) if isinstance(features, Sequence) else 0
+    features = _check_features(features, n)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
+        raise ValueError(
+            f"The 'n_samples' parameter must be a non-negative int. Got {n_samples!r} instead."
+        )
     rng = np.random.default_rng(rng)
-    X_test = np.asarray(X_test, dtype=np.float64)
-    features = _check_features(features, len(features))
-    # R_unif's inputs: uniform over the domain the attacker is told (TabularDataset.sample_uniform).
-    X_unif = _Domain(features, epsilon).sample(n_unif, rng)
-    d = len(features)
-    row = {"tree": name, "leaves": tree.n_leaves, "ids": tree.n_leaf_ids, "depth": tree.depth}
-    for incomplete, suffix in ((False, ""), (True, " inc.")):
-        oracle = Oracle(tree.apply, n_features=d, output="leaf")
-        labels = Oracle(tree.predict, n_features=d, output="label")
-        result = extract_tree(oracle, features, epsilon=epsilon, incomplete_queries=incomplete,
-                              label_oracle=labels, rng=rng)
-        row[f"1-R_test{suffix}"] = 1 - r_test(tree, result.model, X_test)
-        row[f"1-R_unif{suffix}"] = 1 - r_test(tree, result.model, X_unif)
-        row[f"queries{suffix}"] = result.n_queries
-        row[f"queries/leaf{suffix}"] = result.n_queries / tree.n_leaves
-    return row
-
-
-#: Table 6's measures: (field, higher is better, scale, decimals shown).
-TABLE6_MEASURES = (("1-R_test", True, 100, 2), ("1-R_unif", True, 100, 2), ("queries", False, 1, 0),
-                   ("1-R_test inc.", True, 100, 2), ("1-R_unif inc.", True, 100, 2),
-                   ("queries inc.", False, 1, 0))
-
-
-def table6_spread(records: Sequence[dict], *, shared: dict[str, str] | None = None,
-                  measures: Sequence[str] | None = None) -> list[dict]:
-    """Each tree's spread over seeds, from :func:`path_finding_row` rows with a ``"seed"``.
-
-    One row per tree and measure (``1-R_test``, ``1-R_unif``, ``queries`` and
-    their ``inc.`` counterparts, or those named in ``measures``): median,
-    worst seed (for queries, the most) and, for trees named in ``shared``
-    (our tree → the paper's tree of the same data; default German credit),
-    the seeds at or above the paper (for queries: spending no more).
-    """
-    from stealkit.course import spread_rows
-
-    shared = {"German credit": "German credit"} if shared is None else shared
-    paper = {row["tree"]: row for row in PAPER_TABLE6}
-    unknown = sorted(set(shared.values()) - set(paper))
-    if unknown:
-        raise ValueError(f"'shared' names trees that are not in Table 6: {unknown}.")
-    chosen = [m for m in TABLE6_MEASURES if measures is None or m[0] in measures]
-    if not chosen:
-        raise ValueError(f"'measures' must name some of {[m[0] for m in TABLE6_MEASURES]}. "
-                         f"Got {measures!r}.")
-    order = list(dict.fromkeys(r["tree"] for r in records))
-    rows = []
-    for metric, higher, scale, digits in chosen:
-        ref = {(ours,): paper[theirs][metric] for ours, theirs in shared.items()}
-        for row in spread_rows(records, by=("tree",), metric=metric, paper=ref, scale=scale,
-                               digits=digits, higher_is_better=higher):
-            rows.append({"tree": row.pop("tree"),
-                         "measure": metric + (" (%)" if scale == 100 else ""), **row})
-    rows.sort(key=lambda r: order.index(r["tree"]))
-    return rows
+    X = np.empty((n_samples, len(features)))
+    for i, f in enumerate(features):
+        if f.kind == "continuous":
+            X[:, i] = rng.uniform(float(f.low), float(f.high), size=n_samples)
+        else:
+            X[:, i] = rng.integers(len(f.values), size=n_samples)
+    return X

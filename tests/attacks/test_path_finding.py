@@ -5,11 +5,10 @@ import pytest
 
 from stealkit import Oracle, QueryBudgetExceeded
 from stealkit.attacks.path_finding import (
-    PAPER_TABLE6,
     STEPS,
     ExtractedTree,
     extract_tree,
-    path_finding_row,
+    uniform_inputs,
 )
 from stealkit.datasets import Feature
 from stealkit.metrics import r_test, r_unif
@@ -286,45 +285,13 @@ def test_bad_arguments_are_rejected_before_any_query():
     assert oracle.n_queries == labels.n_queries == 0
 
 
-def test_paper_table():
-    german = next(r for r in PAPER_TABLE6 if r["tree"] == "German credit")
-    assert (german["leaves"], german["queries"], german["queries inc."]) == (26, 1722, 1150)
-    assert german["queries/leaf"] == pytest.approx(1722 / 26)
-
-
-def test_german_credit_row_beats_the_paper(offline):
+def test_uniform_inputs_draw_as_the_data_set_does(offline):
     from stealkit.datasets import load_german_credit
 
-    ds = load_german_credit(raw=True)
-    tree = DecisionTree(features=ds.features, max_leaf_nodes=26).fit(ds.X_train, ds.y_train)
-    row = path_finding_row(tree, ds.features, ds.X_test, name="German credit", n_unif=2000)
-    paper = next(r for r in PAPER_TABLE6 if r["tree"] == "German credit")
-    assert set(row) == set(paper)
-    assert (row["leaves"], row["ids"]) == (26, 26)
-    for key in ("1-R_test", "1-R_unif", "1-R_test inc.", "1-R_unif inc."):
-        assert row[key] == 1.0
-    assert row["queries inc."] < row["queries"] <= paper["queries"]
-    assert row["queries inc."] <= paper["queries inc."]
-
-
-def test_table6_spread_compares_only_the_shared_tree_with_the_paper():
-    from stealkit.attacks.path_finding import table6_spread
-
-    def row(tree, seed, acc, queries):
-        return {"tree": tree, "seed": seed, "1-R_test": acc, "1-R_unif": 1.0, "queries": queries,
-                "1-R_test inc.": 1.0, "1-R_unif inc.": 1.0, "queries inc.": queries // 2}
-
-    records = [row("German credit", 0, 1.0, 1500), row("German credit", 1, 0.99, 1800),
-               row("Iris", 0, 1.0, 170), row("Iris", 1, 1.0, 180)]
-    rows = table6_spread(records, measures=("1-R_test", "queries"))
-    assert [(r["tree"], r["measure"]) for r in rows] == [
-        ("German credit", "1-R_test (%)"), ("German credit", "queries"),
-        ("Iris", "1-R_test (%)"), ("Iris", "queries")]
-    german_acc, german_q, iris_acc, _ = rows
-    assert german_acc["reaches paper"] == "1/2" and german_acc["worst (seed)"] == "99.00 (1)"
-    assert german_q["paper"] == "1,722" and german_q["reaches paper"] == "1/2"
-    assert iris_acc["paper"] is None and iris_acc["reaches paper"] is None
-    with pytest.raises(ValueError, match="not in Table 6"):
-        table6_spread(records, shared={"Iris": "Iris"})
-    with pytest.raises(ValueError, match="'measures' must name"):
-        table6_spread(records, measures=("depth",))
+    ds = load_german_credit(raw=True, rng=0)
+    np.testing.assert_array_equal(uniform_inputs(ds.features, 50, rng=3),
+                                  ds.sample_uniform(50, rng=3))
+    with pytest.raises(TypeError, match="'features' parameter must be a sequence"):
+        uniform_inputs("age", 5)
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        uniform_inputs(ds.features, -1)
