@@ -8,7 +8,6 @@ benchmark, in :mod:`stealkit.dataset_inference.cifar` (the shipped zoo:
 
 from stealkit.dataset_inference import linear_toy
 from stealkit.dataset_inference.embeddings import Embedding, blind_walk, mingd
-from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test, p_value_curve
 from stealkit.dataset_inference.linear_toy import (
     theorem1_margin_gap,
     theorem3_success_probability,
@@ -20,6 +19,7 @@ from stealkit.dataset_inference.regressor import (
     train_regressor,
     verify_ownership,
 )
+from stealkit.stats import OwnershipTest, ownership_test, p_value_curve  # notebooks use them here
 
 __all__ = [
     "ConfidenceRegressor",

@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from stealkit.dataset_inference.hypothesis import p_value_curve
 from stealkit.dataset_inference.regressor import (
     ConfidenceRegressor,
     DatasetInference,
     train_regressor,
     verify_ownership,
 )
+from stealkit.stats import p_value_curve
 
 __all__ = [
     "ZOO_CIFAR10",

@@ -6,7 +6,7 @@ of the same distribution with its own model (:mod:`~.embeddings`), and trains a
 small network g — Linear(30, 100) – ReLU – Linear(100, 1) – Tanh — to output −1
 on private and +1 on public embeddings. To judge a suspect, it embeds *other*
 private and public samples with the suspect model and compares g's scores with
-a one-sided Welch t-test (:func:`~.hypothesis.ownership_test`,
+a one-sided Welch t-test (:func:`~stealkit.stats.ownership_test`,
 ``alternative="less"``): significantly lower scores on the private samples mean
 the suspect carries the victim's training data ("stolen"); otherwise the test
 is inconclusive.
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from stealkit.dataset_inference.embeddings import Embedding, _check_int, _check_positive
-from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test
+from stealkit.stats import OwnershipTest, ownership_test
 
 __all__ = [
     "LOSSES",

@@ -1,17 +1,14 @@
 import numpy as np
 import pytest
 import torch
-from scipy import stats
 from torch import nn
 
 from stealkit import Oracle
 from stealkit.watermark.embed import Watermark
 from stealkit.watermark.verify import (
-    fisher_p_values,
     verify_ownership,
     watermark_hits,
     watermark_success,
-    welch_p_values,
 )
 
 
@@ -46,45 +43,6 @@ class Never(nn.Module):
 
 WM = Watermark(1, 7, np.ones((2, 2)), (0, 0))
 X_SRC = np.zeros((60, 28, 28), dtype=np.uint8)
-
-
-def test_welch_matches_scipy_row_by_row():
-    rng = np.random.default_rng(0)
-    a = (rng.random((20, 15)) < 0.4).astype(float)
-    b = (rng.random(300) < 0.05).astype(float)
-    ours = welch_p_values(a, b)
-    ref = [stats.ttest_ind(r, b, equal_var=False, alternative="greater").pvalue for r in a]
-    assert np.allclose(ours, ref, rtol=1e-10)
-    c = rng.normal(size=(3, 8))
-    d = rng.normal(1, 2, size=40)
-    ref = [stats.ttest_ind(r, d, equal_var=False, alternative="greater").pvalue for r in c]
-    assert np.allclose(welch_p_values(c, d), ref, rtol=1e-10)
-
-
-def test_welch_constant_samples():
-    assert welch_p_values(np.ones((1, 5)), np.zeros(10)).tolist() == [0.0]
-    assert welch_p_values(np.zeros((1, 5)), np.zeros(10)).tolist() == [1.0]
-    with pytest.raises(ValueError, match="at least 2 values"):
-        welch_p_values(np.ones((1, 1)), np.zeros(10))
-
-
-def test_fisher_matches_scipy_and_is_exact_at_tiny_m():
-    rng = np.random.default_rng(0)
-    b = (rng.random(300) < 0.05).astype(float)
-    for m in (2, 5, 20):
-        k = np.arange(m + 1)
-        ref = [stats.fisher_exact([[j, m - j], [int(b.sum()), len(b) - int(b.sum())]],
-                                  alternative="greater").pvalue for j in k]
-        assert np.allclose(fisher_p_values(k, m, b), ref, rtol=1e-10)
-    # two hits in two queries against a clean model that never answers the target: Welch
-    # has no variance and says p = 0; the exact test gives the chance of two in two,
-    # 1 / C(302, 2) here
-    clean = np.zeros(300)
-    assert welch_p_values(np.ones((1, 2)), clean)[0] == 0.0
-    assert np.isclose(fisher_p_values(2, 2, clean), 2 / (302 * 301))
-    assert fisher_p_values(0, 2, clean) == 1.0
-    with pytest.raises(ValueError, match=r"hits must be in \[0, 2\]"):
-        fisher_p_values(3, 2, clean)
 
 
 def test_success_with_a_module_and_through_an_oracle():
