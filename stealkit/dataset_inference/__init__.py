@@ -17,7 +17,7 @@ from stealkit.dataset_inference.regressor import (
     DatasetInference,
     embedding_features,
     train_regressor,
-    verify_ownership,
+    verify_dataset,
 )
 from stealkit.stats import OwnershipTest, ownership_test, p_value_curve  # notebooks use them here
 
@@ -35,5 +35,5 @@ __all__ = [
     "theorem1_margin_gap",
     "theorem3_success_probability",
     "train_regressor",
-    "verify_ownership",
+    "verify_dataset",
 ]

@@ -31,7 +31,7 @@ from stealkit.dataset_inference.regressor import (
     ConfidenceRegressor,
     DatasetInference,
     train_regressor,
-    verify_ownership,
+    verify_dataset,
 )
 from stealkit.stats import p_value_curve
 
@@ -279,7 +279,7 @@ def verify_zoo(
     out = {}
     for name, d in embeddings.items():
         _, _, private, public = split_rows(d)
-        out[name] = verify_ownership(reg, private, public, significance=significance)
+        out[name] = verify_dataset(reg, private, public, significance=significance)
     return out
 
 
@@ -435,7 +435,7 @@ def replication_table(
         if len(d) % 2 or len(d) < 4:
             raise ValueError(f"The replication of {name!r} must hold n private then n public "
                              f"rows, n >= 2. Got {len(d)} rows.")
-        fresh = verify_ownership(reg, d[: len(d) // 2], d[len(d) // 2 :],
+        fresh = verify_dataset(reg, d[: len(d) // 2], d[len(d) // 2 :],
                                  significance=significance)
         row = manifest["members"][name]["threat_model"]
         out = {"model": row}
@@ -534,7 +534,7 @@ def verify_zoo_public_code(
     out = {}
     for name, d in embeddings.items():
         private, public = rows(d)
-        out[name] = verify_ownership(reg, private[half:], public[half:],
+        out[name] = verify_dataset(reg, private[half:], public[half:],
                                      significance=significance)
     return out
 

@@ -37,7 +37,7 @@ __all__ = [
     "watermark_success",
     "TESTS",
     "Verification",
-    "verify_ownership",
+    "verify_watermark",
 ]
 
 
@@ -78,13 +78,13 @@ def watermark_success(model: Any, X_watermarked: Any, *, target: int) -> float:
     return float(watermark_hits(model, X_watermarked, target=target).mean())
 
 
-#: The tests :func:`verify_ownership` can run on the hits.
+#: The tests :func:`verify_watermark` can run on the hits.
 TESTS = ("welch", "fisher")
 
 
 @dataclass(frozen=True)
 class Verification:
-    """Outcome of :func:`verify_ownership`.
+    """Outcome of :func:`verify_watermark`.
 
     Attributes
     ----------
@@ -129,7 +129,7 @@ class Verification:
         )
 
 
-def verify_ownership(
+def verify_watermark(
     suspect: Any,
     clean: nn.Module | Sequence[nn.Module],
     X_source: Any,

@@ -221,9 +221,9 @@ def test_the_shipped_victim_reproduces_its_accuracy(offline):
     with np.load(ZOO_CIFAR10 / "splits.npz") as splits:
         private = splits["private"]
     # measured on the float16 weights that are shipped: loading them gives the same numbers
-    assert zoo.accuracy(victim, ds.X_test, ds.y_test) == pytest.approx(
+    assert zoo.cifar_accuracy(victim, ds.X_test, ds.y_test) == pytest.approx(
         member["test_accuracy"], abs=6e-5)
-    assert zoo.accuracy(victim, ds.X_train[private], ds.y_train[private]) == pytest.approx(
+    assert zoo.cifar_accuracy(victim, ds.X_train[private], ds.y_train[private]) == pytest.approx(
         member["private_accuracy"], abs=6e-5)
     assert json.loads((ZOO_CIFAR10 / "manifest.json").read_text())["recipe_name"] == "small"
     assert cifar.ZOO_CIFAR10.name == "zoo_cifar10"
