@@ -177,10 +177,9 @@ def row_split(n: int) -> tuple[np.ndarray, np.ndarray]:
     A zoo's rows are sorted by image index, and the offline CIFAR-10 copy is
     sorted by class, so halves by position split by class: the regressor
     learnt on classes 0–5 and suspects were tested on classes 5–9, with other
-    mixes of classes among private and public images (the shipped zoo's
-    tables up to 2026-11-28 did this). Alternate rows give both halves the
-    mix of the whole set. Returns ``(train, test)`` positions; ``train`` gets
-    the extra row when n is odd.
+    mixes of classes among private and public images. Alternate rows give
+    both halves the mix of the whole set. Returns ``(train, test)`` positions;
+    ``train`` gets the extra row when n is odd.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"A set needs at least 2 rows to split. Got {n!r}.")
@@ -382,7 +381,7 @@ def verify_zoo_public_code(
     for name, d in embeddings.items():
         private, public = rows(d)
         out[name] = verify_dataset(reg, private[half:], public[half:],
-                                     significance=significance)
+                                   significance=significance)
     return out
 
 

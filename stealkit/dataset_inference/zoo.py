@@ -711,9 +711,8 @@ def spread_positions(n: int, k: int) -> np.ndarray:
     """k positions spread evenly over ``range(n)``, first and last included (all n if k >= n).
 
     A zoo's embedded samples are sorted by image index, and the offline
-    CIFAR-10 copy by class: the first k rows would all be airplanes (the
-    shipped zoo's MinGD cache was, until 2026-11-29); spread rows cover every
-    class.
+    CIFAR-10 copy by class: the first k rows would all be airplanes; spread
+    rows cover every class.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"The 'n' parameter must be a positive int. Got {n!r}.")

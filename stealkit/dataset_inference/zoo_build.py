@@ -166,6 +166,8 @@ SMALL = replace(
 )
 #: Members ``--only`` can retrain (all but the victim, which the others copy).
 RETRAINABLE = tuple(m for m, _ in MEMBERS if m != "V")
+
+
 class _Bf16(torch.nn.Module):
     """Run a model under bf16 autocast (on CUDA, Blind Walk's queries are most of the cost)."""
 
@@ -207,11 +209,11 @@ def _estimate_cpu(recipe: Recipe, X, y, device, rng, members=None) -> float:
     n = recipe.batch_size * 3
     # one untimed step first: the first call pays for allocations and kernel selection
     zoo.train_cifar_classifier(model, X[:recipe.batch_size], y[:recipe.batch_size], epochs=1,
-                         batch_size=recipe.batch_size, rng=rng, device=device, progress=False)
+                               batch_size=recipe.batch_size, rng=rng, device=device, progress=False)
     zoo.predict_logits(model, X[:64])
     t0 = time.perf_counter()
     zoo.train_cifar_classifier(model, X[:n], y[:n], epochs=1, batch_size=recipe.batch_size,
-                         augment=recipe.augment, rng=rng, device=device, progress=False)
+                               augment=recipe.augment, rng=rng, device=device, progress=False)
     per_image_step = (time.perf_counter() - t0) / n
     t0 = time.perf_counter()
     zoo.predict_logits(model, X[:256])
@@ -434,8 +436,8 @@ def _build(out, stage, recipe, *, recipe_name, dataset, seed, device, rng, only,
                                 sha256=old["members"]["V"]["sha256"], device=device)
     else:
         v = zoo.train_cifar_classifier(zoo.build_model(recipe.victim, rng=seeds["V"]), Xp, yp,
-                                 epochs=recipe.epochs, threat_model="V source", rng=seeds["V"],
-                                 **common)
+                                       epochs=recipe.epochs, threat_model="V source",
+                                       rng=seeds["V"], **common)
         keep("V", "V source", v, recipe.victim, d_private)
         victim = models["V"]
 
@@ -448,8 +450,9 @@ def _build(out, stage, recipe, *, recipe_name, dataset, seed, device, rng, only,
                  "(T = 4)", {"temperature": 4.0})
         elif name == "diff_architecture":
             t = zoo.train_cifar_classifier(zoo.build_model(recipe.other, rng=seeds[name]), Xp, yp,
-                                     epochs=recipe.epochs, threat_model="A_D diff. architecture",
-                                     rng=seeds[name], **common)
+                                           epochs=recipe.epochs,
+                                           threat_model="A_D diff. architecture",
+                                           rng=seeds[name], **common)
             keep(name, "A_D diff. architecture", t, recipe.other, d_private)
         elif name == "fine_tuning":
             t = zoo.fine_tune(victim, Xo, yo, epochs=recipe.fine_tune_epochs,
@@ -475,8 +478,8 @@ def _build(out, stage, recipe, *, recipe_name, dataset, seed, device, rng, only,
                  f"{d_query} without labels, labelled by the victim's API ({output})")
         elif name == "independent":
             t = zoo.train_cifar_classifier(zoo.build_model(recipe.victim, rng=seeds[name]), Xo, yo,
-                                     epochs=recipe.epochs, threat_model="I independent",
-                                     rng=seeds[name], **common)
+                                           epochs=recipe.epochs, threat_model="I independent",
+                                           rng=seeds[name], **common)
             keep(name, "I independent", t, recipe.victim, d_outside + " with labels")
 
     for name in (m for m, _ in MEMBERS if m != "V" and (not only or m in only)):

@@ -199,7 +199,7 @@ def replication_table(
             raise ValueError(f"The replication of {name!r} must hold n private then n public "
                              f"rows, n >= 2. Got {len(d)} rows.")
         fresh = verify_dataset(reg, d[: len(d) // 2], d[len(d) // 2 :],
-                                 significance=significance)
+                               significance=significance)
         row = manifest["members"][name]["threat_model"]
         out = {"model": row}
         for label, res in (("held-out", held[name]), ("fresh", fresh)):

@@ -100,11 +100,7 @@ class Schedule:
         Epochs of watermark embedding (backdoor and EWE alike).
     extraction_epochs : int
         The attacker's epochs over its labelled images (also the independent
-        model's). 10: the attacker trains its copy until it matches the victim
-        (98.3 % accuracy). With 3 epochs (96.7 %) the copies of the EWE victim
-        kept no more of the watermark than copies of the clean one (11 % vs
-        16 % on seed 0); with 10, two copies kept 49 % and 75 %, the clean
-        victim's copy 8 %.
+        model's). 10: the attacker trains its copy until it matches the victim.
     batch_size, lr : int, float
         Adam, for every model.
     source, target : int
@@ -113,9 +109,7 @@ class Schedule:
         The trigger: a white square of this side.
     snnl_weight, temperature, temperature_lr, ratio, metric
         EWE's κ, initial T, α, r and distance (see :func:`~stealkit.watermark.train_ewe`).
-        κ = 8, not the paper's 32: on this short schedule κ = 32 cost 0.6–1.1
-        points of accuracy in our runs and kept no more of the watermark in
-        the copies than κ = 8.
+        κ = 8, not the paper's 32, for this short schedule.
     max_false_positive : float or None
         EWE's trigger goes to the best position of the SNNL map where the
         task-trained victim answers the target on at most this share of
@@ -124,9 +118,8 @@ class Schedule:
     backdoor_position : (int, int)
         Where the naive watermark's trigger goes.
     output : {"proba", "label"}
-        What the victims' APIs answer the attacker. Probabilities by default:
-        in our runs, copies trained on label-only answers kept no more of the
-        EWE watermark than copies of the clean model (see notebook 04).
+        What the victims' APIs answer the attacker. Probabilities by default
+        (see notebook 04 for copies trained on label-only answers).
     """
 
     n_owner: int = 50_000

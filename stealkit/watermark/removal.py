@@ -378,7 +378,7 @@ def neural_cleanse(
             c = classes[k % len(classes)]
             X_u[i] = (1 - masks_t[c, 0]) * X_u[i] + masks_t[c, 0] * patterns_t[c, 0]
         train_mnist_classifier(work, X_u, y, epochs=unlearn_epochs, rng=rng, device=device,
-                         progress=progress, description="unlearning")
+                               progress=progress, description="unlearning")
     return NeuralCleanse(
         masks=masks_t[:, 0].numpy(),
         patterns=patterns_t[:, 0].numpy(),

@@ -86,7 +86,7 @@ def test_a_single_training_step_works():
     """One batch, one epoch: the learning-rate schedule must not divide by zero."""
     X, y = _images(8)
     t = zoo.train_cifar_classifier(zoo.build_model(TINY, rng=0), X, y, epochs=1, batch_size=8,
-                             rng=0, progress=False, device="cpu")
+                                   rng=0, progress=False, device="cpu")
     assert len(t.losses) == 1 and np.isfinite(t.losses).all()
 
 

@@ -19,7 +19,7 @@ def test_copy_learns_the_victims_answers(victim, toy_images, output):
     X, y = toy_images
     api = Oracle.from_torch(victim, input_shape=(1, 28, 28), output=output)
     res = extract_mnist_copy(api, X, epochs=6, batch_size=25, query_batch=30, rng=1,
-                                progress=False)
+                             progress=False)
     assert res.n_queries == len(X) == api.n_queries and res.output == output
     assert np.mean(predict(res.model, X) == predict(victim, X)) > 0.9
     assert mnist_accuracy(res.model, X, y) > 0.9
