@@ -9,15 +9,16 @@ embeddings of every other sample (:func:`~stealkit.dataset_inference.cifar.row_s
 and every member is tested on the others: Δμ, p-value and verdict on all held-out samples, then the
 median and inter-quartile range of the p-value over 200 draws of m = 10
 samples (the spread over the m-sample draws), and the test again with a
-linear regressor. The shared code is :mod:`stealkit.dataset_inference.cifar`;
-a CIFAR-100 zoo (``train_zoo.py --dataset cifar100``) is set beside the
-paper's CIFAR-100 columns.
+linear regressor. The tables are built by
+:mod:`stealkit.paper.dataset_inference` (the technique is
+:mod:`stealkit.dataset_inference.cifar`); a CIFAR-100 zoo (``train_zoo.py
+--dataset cifar100``) is set beside the paper's CIFAR-100 columns.
 
 Our rows hold one image each; the public code's rows mix 30 images (a
 reshape), which makes each of its "samples" worth many of ours, so its
 p-values at m = 10 are not comparable with ours at m = 10. With
 ``--public-code`` the Blind Walk test runs again in the public code's layout
-(:func:`~stealkit.dataset_inference.cifar.public_code_table`).
+(:func:`~stealkit.paper.dataset_inference.public_code_table`).
 
 Run from the repository root: ``python benchmarks/dataset_inference_cifar.py
 [--zoo DIR] [--method blind_walk|mingd|both] [--recompute] [--public-code]``.
@@ -31,15 +32,8 @@ import time
 from pathlib import Path
 
 from stealkit.course import compare_with_paper
-from stealkit.dataset_inference.cifar import (
-    ZOO_CIFAR10,
-    ownership_table,
-    public_code_table,
-    replication_table,
-    zoo_embeddings,
-    zoo_replication,
-)
-from stealkit.dataset_inference.zoo import read_manifest
+from stealkit.dataset_inference.cifar import ZOO_CIFAR10, zoo_embeddings
+from stealkit.paper.dataset_inference import cifar_tables
 
 SEED = 0
 
@@ -66,7 +60,6 @@ def main(argv=None) -> int:
               "`python scripts/train_zoo.py --small` (CPU), then rerun.")
         return 0
     methods = ("blind_walk", "mingd") if args.method == "both" else (args.method,)
-    data = read_manifest(args.zoo).get("dataset", "CIFAR-10").split(" (")[0]
     for method in methods:
         start = time.perf_counter()
         try:
@@ -77,28 +70,11 @@ def main(argv=None) -> int:
         if not emb:
             print(f"{method}: no cached embeddings in {args.zoo}.")
             continue
-        rows = ownership_table(args.zoo, method=method, embeddings=emb, m=args.m, linear=True,
-                               rng=SEED)
-        n = len(next(iter(emb.values()))) // 2
-        print(compare_with_paper(rows, caption=(
-            f"{data}, {method}: paper (m = 10, rows mixing 30 images) and ours (one image per "
-            f"row; regressor on {n - n // 2} + {n - n // 2} victim rows, alternate ones, test "
-            f"on the other {n // 2} + {n // 2})")))
-        print(f"({time.perf_counter() - start:.0f} s)\n")
-        if method == "blind_walk" and zoo_replication(args.zoo) is not None:
-            start = time.perf_counter()
-            print(compare_with_paper(replication_table(args.zoo, embeddings=emb, rng=SEED),
-                                     caption=f"{data}, blind_walk: the held-out images and the "
-                                             "zoo's fresh images (train_zoo.py --replicate), "
-                                             "one regressor"))
+        for caption, rows in cifar_tables(args.zoo, emb, method=method, m=args.m,
+                                          public_code=args.public_code, rng=SEED):
+            print(compare_with_paper(rows, caption=caption))
             print(f"({time.perf_counter() - start:.0f} s)\n")
-        if args.public_code and method == "blind_walk":
             start = time.perf_counter()
-            rows = public_code_table(args.zoo, embeddings=emb, m=args.m, rng=SEED)
-            print(compare_with_paper(rows, caption=(
-                f"{data}, blind_walk in the public code's layout (each row mixes images; "
-                "regressor on the first half of the victim's rows, test on the second)")))
-            print(f"({time.perf_counter() - start:.0f} s)\n")
     return 0
 
 

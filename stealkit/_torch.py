@@ -2,15 +2,16 @@
 
 One home for what both train and evaluate the same way: seeded generators
 and initialisation, devices, argument checks on modules, the soft
-cross-entropy, the shuffled epoch loop and batched prediction. Randomness
-comes only from the generators passed in; torch's global random state is
-never drawn from here.
+cross-entropy, the shuffled epoch loop and its :class:`Training` record,
+batched prediction and accuracy. Randomness comes only from the generators
+passed in; torch's global random state is never drawn from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,29 @@ def default_init_(model: nn.Module, g: torch.Generator) -> nn.Module:
 
 
 # --------------------------------------------------------------------------- training
+@dataclass(frozen=True)
+class Training:
+    """A trained model and what training it cost: the loss of every step and the time."""
+
+    model: nn.Module
+    losses: np.ndarray
+    epochs: int
+    n_samples: int
+    seconds: float
+    device: str
+    n_queries: int = 0
+    threat_model: str | None = None
+
+    def __repr__(self) -> str:
+        who = f"{self.threat_model}: {type(self.model).__name__}, " if self.threat_model else ""
+        q = f", {self.n_queries:,} queries" if self.n_queries else ""
+        loss = f", final loss {self.losses[-1]:.3f}" if len(self.losses) else ""
+        return (
+            f"Training({who}{self.epochs} epoch(s) over {self.n_samples:,} samples{q}{loss}, "
+            f"{self.seconds:.0f} s on {self.device})"
+        )
+
+
 def soft_cross_entropy(
     logits: torch.Tensor, target: torch.Tensor, smoothing: float = 0.0
 ) -> torch.Tensor:
@@ -163,8 +187,14 @@ def batched(model: nn.Module, X: torch.Tensor, fn, batch_size: int = 2048) -> li
         return [fn(X[s : s + batch_size].to(device)) for s in range(0, len(X), batch_size)]
 
 
-def label_accuracy(pred: np.ndarray, y: Any) -> float:
-    """Fraction of predicted labels ``pred`` equal to ``y`` (of the same shape)."""
+def predict_labels(model: nn.Module, X: torch.Tensor, batch_size: int = 2048) -> np.ndarray:
+    """Predicted labels ``(n,)``: the argmax of ``model``'s logits on ``X``, batch by batch."""
+    return torch.cat(batched(model, X, lambda xb: model(xb).argmax(1).cpu(), batch_size)).numpy()
+
+
+def label_accuracy(model: nn.Module, X: torch.Tensor, y: Any, batch_size: int = 2048) -> float:
+    """Fraction of ``X`` whose predicted label (:func:`predict_labels`) is ``y``."""
+    pred = predict_labels(model, X, batch_size)
     y = np.asarray(y)
     if y.shape != pred.shape:
         raise ValueError(f"The 'y' parameter must have shape {pred.shape}. Got {y.shape}.")

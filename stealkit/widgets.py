@@ -294,7 +294,7 @@ def interactive_zoo_ownership(regressor: Any, embeddings: Any, labels: Any, *,
     test; the histogram of the scores shows the verdict.
     """
     from stealkit.dataset_inference.cifar import split_rows
-    from stealkit.dataset_inference.regressor import verify_ownership
+    from stealkit.dataset_inference.regressor import verify_dataset
     from stealkit.plots import plot_margins
 
     labels = dict(labels)
@@ -312,7 +312,7 @@ def interactive_zoo_ownership(regressor: Any, embeddings: Any, labels: Any, *,
         out.clear_output(wait=True)
         with out:
             private, public = held_out[suspect.value]
-            result = verify_ownership(regressor, private, public, m=m.value, rng=draw.value)
+            result = verify_dataset(regressor, private, public, m=m.value, rng=draw.value)
             fig, ax = plt.subplots(figsize=(6.5, 4))
             plot_margins(result.private_scores, result.public_scores, test=result.test, ax=ax)
             ax.set(xlabel="regressor score g (−1: looks private)",

@@ -54,3 +54,47 @@ def offline(monkeypatch, stealkit_data, stealkit_cache) -> Path:
     monkeypatch.setenv("STEALKIT_DATA", str(stealkit_data))
     monkeypatch.setenv("STEALKIT_CACHE", str(stealkit_cache))
     return stealkit_data
+
+
+def _zoo_distances(rng, n, shift):
+    """n private rows then n public rows (3 norms x 2 directions); private ones farther by shift."""
+    import numpy as np
+
+    base = rng.lognormal(0.0, 0.5, (2 * n, 3, 2))
+    base[:n] *= np.exp(shift)
+    return base
+
+
+def _synthetic_zoo(folder, n=200):
+    """A zoo folder with a known answer: the victim and a copy keep private samples farther
+    from the boundary (by 0.8 and 0.4 in log distance); the independent model does not."""
+    import numpy as np
+
+    from stealkit.dataset_inference import zoo
+
+    rng = np.random.default_rng(0)
+    arrays = {"V/blind_walk": _zoo_distances(rng, n, 0.8),
+              "copy/blind_walk": _zoo_distances(rng, n, 0.4),
+              "independent/blind_walk": _zoo_distances(rng, n, 0.0)}
+    np.savez(folder / "embeddings.npz", **arrays)
+    members = {name: {"threat_model": row, "file": f"{name}.pt", "sha256": "0" * 64,
+                      "architecture": {"name": "resnet9", "width": 2}, "data": "synthetic",
+                      "epochs": 1, "n_queries": 7 if name == "copy" else 0,
+                      "private_accuracy": 1.0, "test_accuracy": 0.5, "seconds": 1.0}
+               for name, row in (("independent", "I independent"), ("V", "V source"),
+                                 ("copy", "A_Q label-query"))}
+    zoo.write_manifest(folder, {"members": members, "embeddings": {
+        "file": "embeddings.npz", "sha256": zoo.sha256_of(folder / "embeddings.npz")}})
+    return arrays
+
+
+@pytest.fixture
+def zoo_distances():
+    """``zoo_distances(rng, n, shift)``: synthetic Blind Walk distances of a zoo member."""
+    return _zoo_distances
+
+
+@pytest.fixture
+def synthetic_zoo():
+    """``synthetic_zoo(folder, n=200)``: a zoo folder of three members with a known answer."""
+    return _synthetic_zoo

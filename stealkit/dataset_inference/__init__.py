@@ -8,7 +8,6 @@ benchmark, in :mod:`stealkit.dataset_inference.cifar` (the shipped zoo:
 
 from stealkit.dataset_inference import linear_toy
 from stealkit.dataset_inference.embeddings import Embedding, blind_walk, mingd
-from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test, p_value_curve
 from stealkit.dataset_inference.linear_toy import (
     theorem1_margin_gap,
     theorem3_success_probability,
@@ -18,8 +17,9 @@ from stealkit.dataset_inference.regressor import (
     DatasetInference,
     embedding_features,
     train_regressor,
-    verify_ownership,
+    verify_dataset,
 )
+from stealkit.stats import OwnershipTest, ownership_test, p_value_curve  # notebooks use them here
 
 __all__ = [
     "ConfidenceRegressor",
@@ -35,5 +35,5 @@ __all__ = [
     "theorem1_margin_gap",
     "theorem3_success_probability",
     "train_regressor",
-    "verify_ownership",
+    "verify_dataset",
 ]

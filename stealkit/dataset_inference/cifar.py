@@ -1,11 +1,12 @@
-"""Dataset inference on the CIFAR model zoo: the paper's table, ours beside it.
+"""Dataset inference on the CIFAR model zoo: embeddings, the regressor's rows, the tests.
 
-Maini et al. (2021), §6 and their CIFAR-10 table. Shared by notebook 06 and
-``benchmarks/dataset_inference_cifar.py``: read a zoo trained by
-``scripts/train_zoo.py`` (by default the one shipped with the package,
-:data:`ZOO_CIFAR10`), train the confidence regressor on the victim's
-embeddings of every other cached sample (:func:`row_split`), and test every
-member on the rest.
+Maini et al. (2021), §6. Read a zoo trained by ``scripts/train_zoo.py`` (by
+default the one shipped with the package, :data:`ZOO_CIFAR10`), train the
+confidence regressor on the victim's embeddings of every other cached sample
+(:func:`row_split`), and test every member on the rest (:func:`verify_zoo`).
+The paper's table, beside which notebook 06 and
+``benchmarks/dataset_inference_cifar.py`` set these results, is rebuilt by
+:mod:`stealkit.paper.dataset_inference`.
 
 Threat model: the verifier is the victim. It holds its private data, public
 data of the same distribution, its own model, and access to each suspect
@@ -14,8 +15,8 @@ data of the same distribution, its own model, and access to each suspect
 The cached embeddings hold one image per row (n private rows, then n public
 rows). The public code's rows mix 30 images (a reshape), so its "m = 10" is
 worth many of our samples: compare p-values at equal numbers of images, not
-at equal m. :func:`public_code_table` runs the public code's layout on our
-embeddings to show how much that changes.
+at equal m. :func:`public_code_rows` and :func:`verify_zoo_public_code` run
+the public code's layout on our embeddings to show how much that changes.
 """
 
 from __future__ import annotations
@@ -27,20 +28,23 @@ from typing import Any
 
 import numpy as np
 
-from stealkit.dataset_inference.hypothesis import p_value_curve
+from stealkit.dataset_inference import zoo
+from stealkit.dataset_inference.embeddings import blind_walk, mingd
 from stealkit.dataset_inference.regressor import (
     ConfidenceRegressor,
     DatasetInference,
     train_regressor,
-    verify_ownership,
+    verify_dataset,
 )
+from stealkit.datasets import load_cifar10, load_cifar100
+from stealkit.stats import p_value_curve
 
 __all__ = [
     "ZOO_CIFAR10",
-    "PAPER_CIFAR10",
-    "PAPER_CIFAR100",
-    "TARGETS",
     "METHODS",
+    "THREAT_MODELS",
+    "row_order",
+    "is_cifar100",
     "zoo_members",
     "zoo_dataset",
     "zoo_embeddings",
@@ -48,14 +52,10 @@ __all__ = [
     "split_rows",
     "train_zoo_regressor",
     "verify_zoo",
-    "ownership_table",
-    "target_met",
     "p_value_curves",
     "zoo_replication",
-    "replication_table",
     "public_code_rows",
     "verify_zoo_public_code",
-    "public_code_table",
 ]
 
 #: The zoo shipped with the package (trained on a CPU by ``train_zoo.py --small``).
@@ -63,42 +63,17 @@ ZOO_CIFAR10 = Path(__file__).resolve().parent / "zoo_cifar10"
 
 METHODS = ("blind_walk", "mingd")
 
-#: The paper's CIFAR-10 columns: (Δμ, p-value) for MinGD and Blind Walk, m = 10.
-PAPER_CIFAR10 = {
-    "V source": {"mingd": (0.838, 1e-4), "blind_walk": (1.823, 1e-42)},
-    "A_D distillation": {"mingd": (0.586, 1e-4), "blind_walk": (0.778, 1e-5)},
-    "A_D diff. architecture": {"mingd": (0.645, 1e-4), "blind_walk": (1.400, 1e-10)},
-    "A_M zero-shot": {"mingd": (0.371, 1e-2), "blind_walk": (0.406, 1e-2)},
-    "A_M fine-tuning": {"mingd": (0.832, 1e-5), "blind_walk": (1.839, 1e-27)},
-    "A_Q label-query": {"mingd": (0.475, 1e-3), "blind_walk": (1.006, 1e-4)},
-    "A_Q logit-query": {"mingd": (0.563, 1e-3), "blind_walk": (1.048, 1e-4)},
-    "I independent": {"mingd": (0.103, 1.0), "blind_walk": (-0.397, 0.675)},
-}
-
-#: The paper's CIFAR-100 columns, the same way.
-PAPER_CIFAR100 = {
-    "V source": {"mingd": (1.219, 1e-16), "blind_walk": (1.967, 1e-44)},
-    "A_D distillation": {"mingd": (0.362, 1e-2), "blind_walk": (1.098, 1e-5)},
-    "A_D diff. architecture": {"mingd": (1.016, 1e-6), "blind_walk": (1.471, 1e-14)},
-    "A_M zero-shot": {"mingd": (0.466, 1e-2), "blind_walk": (0.405, 1e-2)},
-    "A_M fine-tuning": {"mingd": (1.047, 1e-7), "blind_walk": (1.423, 1e-10)},
-    "A_Q label-query": {"mingd": (0.270, 1e-2), "blind_walk": (0.107, 1e-1)},
-    "A_Q logit-query": {"mingd": (0.385, 1e-2), "blind_walk": (0.184, 1e-1)},
-    "I independent": {"mingd": (-0.242, 0.545), "blind_walk": (-1.793, 1.0)},
-}
-
-#: The verdict the paper's results call for (issue 8's targets, Blind Walk): "stolen" at
-#: p < 0.01, "inconclusive" at p > 0.05; zero-shot is reported as measured (None).
-TARGETS = {
-    "V source": "stolen",
-    "A_D distillation": "stolen",
-    "A_D diff. architecture": "stolen",
-    "A_M zero-shot": None,
-    "A_M fine-tuning": "stolen",
-    "A_Q label-query": "stolen",
-    "A_Q logit-query": "stolen",
-    "I independent": "inconclusive",
-}
+#: The zoo's threat models, in the order of the rows of the paper's table.
+THREAT_MODELS = (
+    "V source",
+    "A_D distillation",
+    "A_D diff. architecture",
+    "A_M zero-shot",
+    "A_M fine-tuning",
+    "A_Q label-query",
+    "A_Q logit-query",
+    "I independent",
+)
 
 
 def _check_method(method: Any) -> str:
@@ -110,21 +85,20 @@ def _check_method(method: Any) -> str:
     return method
 
 
-def _paper(manifest: Mapping[str, Any]) -> dict:
-    """The paper's columns for the zoo's data set (CIFAR-10 unless the manifest says 100)."""
-    return PAPER_CIFAR100 if "CIFAR-100" in str(manifest.get("dataset", "")) else PAPER_CIFAR10
+def row_order(threat_model: str) -> int:
+    """Where a threat model's row goes: the paper's order, unknown ones last."""
+    return (THREAT_MODELS.index(threat_model) if threat_model in THREAT_MODELS
+            else len(THREAT_MODELS))
 
 
-def _order(threat_model: str) -> int:
-    order = list(PAPER_CIFAR10)
-    return order.index(threat_model) if threat_model in order else len(order)
+def is_cifar100(manifest: Mapping[str, Any]) -> bool:
+    """Whether a zoo's manifest says it was trained on CIFAR-100 (else CIFAR-10)."""
+    return "CIFAR-100" in str(manifest.get("dataset", ""))
 
 
 def zoo_members(folder: str | Path = ZOO_CIFAR10) -> list[dict[str, Any]]:
     """One row per zoo member from its manifest: threat model, data, accuracy, queries, cost."""
-    from stealkit.dataset_inference.zoo import read_manifest
-
-    members = read_manifest(folder)["members"]
+    members = zoo.read_manifest(folder)["members"]
     rows = []
     for name, m in members.items():
         arch = m["architecture"]
@@ -139,15 +113,12 @@ def zoo_members(folder: str | Path = ZOO_CIFAR10) -> list[dict[str, Any]]:
             "test acc": m["test_accuracy"],
             "train s": m["seconds"],
         })
-    return sorted(rows, key=lambda r: _order(r["model"]))
+    return sorted(rows, key=lambda r: row_order(r["model"]))
 
 
 def zoo_dataset(folder: str | Path = ZOO_CIFAR10):
     """The data set a zoo was trained on (CIFAR-10, or CIFAR-100 if its manifest says so)."""
-    from stealkit.dataset_inference.zoo import read_manifest
-    from stealkit.datasets import load_cifar10, load_cifar100
-
-    return load_cifar100() if _paper(read_manifest(folder)) is PAPER_CIFAR100 else load_cifar10()
+    return load_cifar100() if is_cifar100(zoo.read_manifest(folder)) else load_cifar10()
 
 
 def zoo_embeddings(
@@ -167,18 +138,14 @@ def zoo_embeddings(
     the same directions; needs CIFAR-10 through
     :func:`stealkit.datasets.load_cifar10`).
     """
-    from stealkit.dataset_inference import zoo
-
     method = _check_method(method)
     folder = Path(folder)
     members = zoo.read_manifest(folder)["members"]
     if names is None:  # in the order of the paper's table
-        names = sorted(members, key=lambda n: _order(members[n]["threat_model"]))
+        names = sorted(members, key=lambda n: row_order(members[n]["threat_model"]))
     if not recompute:
         cached = zoo.load_embeddings(folder, method=method)
         return {n: cached[n] for n in names if n in cached}
-    from stealkit.dataset_inference.embeddings import blind_walk, mingd
-
     manifest = zoo.read_manifest(folder)
     settings = manifest["embeddings"][method]
     if settings is None:
@@ -210,10 +177,9 @@ def row_split(n: int) -> tuple[np.ndarray, np.ndarray]:
     A zoo's rows are sorted by image index, and the offline CIFAR-10 copy is
     sorted by class, so halves by position split by class: the regressor
     learnt on classes 0–5 and suspects were tested on classes 5–9, with other
-    mixes of classes among private and public images (the shipped zoo's
-    tables up to 2026-11-28 did this). Alternate rows give both halves the
-    mix of the whole set. Returns ``(train, test)`` positions; ``train`` gets
-    the extra row when n is odd.
+    mixes of classes among private and public images. Alternate rows give
+    both halves the mix of the whole set. Returns ``(train, test)`` positions;
+    ``train`` gets the extra row when n is odd.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"A set needs at least 2 rows to split. Got {n!r}.")
@@ -279,7 +245,7 @@ def verify_zoo(
     out = {}
     for name, d in embeddings.items():
         _, _, private, public = split_rows(d)
-        out[name] = verify_ownership(reg, private, public, significance=significance)
+        out[name] = verify_dataset(reg, private, public, significance=significance)
     return out
 
 
@@ -307,78 +273,6 @@ def p_value_curves(
     return out
 
 
-def ownership_table(
-    folder: str | Path = ZOO_CIFAR10,
-    *,
-    method: str = "blind_walk",
-    embeddings: Mapping[str, Any] | None = None,
-    m: int = 10,
-    n_draws: int = 200,
-    linear: bool = False,
-    rng: int | np.random.Generator | None = 0,
-) -> list[dict[str, Any]]:
-    """The paper's table for one embedding, ours beside it: one row per member.
-
-    Columns: the paper's Δμ and p (m = 10, rows of 30 images; its CIFAR-100
-    columns for a CIFAR-100 zoo); ours on all
-    held-out samples (Δμ, p, verdict at 0.01); the median and inter-quartile
-    range of the p-value over ``n_draws`` draws of ``m`` samples (the spread a
-    verifier revealing only m samples would see); for Blind Walk, the target
-    verdict (:data:`TARGETS`). With
-    ``linear``, the test again with a linear regressor (cross-entropy).
-    """
-    from stealkit.dataset_inference.zoo import read_manifest
-
-    method = _check_method(method)
-    manifest = read_manifest(folder)
-    emb = zoo_embeddings(folder, method=method) if embeddings is None else dict(embeddings)
-    results = verify_zoo(emb, rng=rng)
-    lin = (verify_zoo(emb, hidden=0, loss="bce", rng=rng) if linear else {})
-    n_test = min(len(r.private_scores) for r in results.values())
-    m = min(m, n_test)
-    curves = p_value_curves(results, sizes=(m,), n_draws=n_draws, rng=rng)
-    rows = []
-    for name, res in results.items():
-        row = manifest["members"][name]["threat_model"]
-        paper = _paper(manifest).get(row, {}).get(method, (None, None))
-        q1, med, q3 = np.quantile(curves[name][1][0], [0.25, 0.5, 0.75])
-        out = {
-            "model": row,
-            "paper Δμ": paper[0],
-            "paper p": paper[1],
-            "ours Δμ": round(res.delta_mean, 3) + 0.0,  # no "-0"
-            f"ours p (m={len(res.private_scores)})": float(f"{res.p_value:.2g}"),
-            "verdict": res.verdict,
-            f"median p (m={m})": float(f"{med:.2g}"),
-            f"p IQR (m={m})": f"{q1:.2g}–{q3:.2g}",
-        }
-        if method == "blind_walk":  # the issue's targets are Blind Walk's
-            out["target"] = TARGETS.get(row) or "as measured"
-        if linear:
-            out["linear Δμ"] = round(lin[name].delta_mean, 3) + 0.0
-            out["linear p"] = float(f"{lin[name].p_value:.2g}")
-        rows.append(out)
-    return sorted(rows, key=lambda r: _order(r["model"]))
-
-
-def target_met(row: Mapping[str, Any], *, which: str | None = None) -> bool | None:
-    """Whether a table row (Blind Walk) meets its target; None if it has none.
-
-    "stolen": the verdict is "stolen" (p < 0.01); "inconclusive": the p-value
-    exceeds 0.05. ``which``: the columns of :func:`replication_table` to read
-    ("held-out" or "fresh"); by default those of :func:`ownership_table`.
-    """
-    target = row.get("target")
-    if target not in ("stolen", "inconclusive"):
-        return None
-    verdict = row["verdict" if which is None else f"{which} verdict"]
-    if target == "stolen":
-        return verdict == "stolen"
-    start = "ours p" if which is None else f"{which} p"
-    p = next(v for k, v in row.items() if k.startswith(start))
-    return p > 0.05
-
-
 def zoo_replication(folder: str | Path = ZOO_CIFAR10) -> dict[str, np.ndarray] | None:
     """Every member's Blind Walk of the zoo's fresh images, or None if the zoo has none.
 
@@ -387,65 +281,17 @@ def zoo_replication(folder: str | Path = ZOO_CIFAR10) -> dict[str, np.ndarray] |
     rows, then n public rows), checked against the manifest's SHA-256: a
     second test set, on which no choice of ours was made.
     """
-    from stealkit.dataset_inference.zoo import _verify, read_manifest
-
     folder = Path(folder)
-    manifest = read_manifest(folder)
+    manifest = zoo.read_manifest(folder)
     info = manifest.get("replication")
     if not info:
         return None
-    _verify(folder / info["file"], info["sha256"])
+    zoo._verify(folder / info["file"], info["sha256"])
     members = manifest["members"]
     with np.load(folder / info["file"]) as cached:
         return {n: cached[f"{n}/blind_walk"]
-                for n in sorted(members, key=lambda n: _order(members[n]["threat_model"]))
+                for n in sorted(members, key=lambda n: row_order(members[n]["threat_model"]))
                 if f"{n}/blind_walk" in cached.files}
-
-
-def replication_table(
-    folder: str | Path = ZOO_CIFAR10,
-    *,
-    embeddings: Mapping[str, Any] | None = None,
-    replication: Mapping[str, Any] | None = None,
-    significance: float = 0.01,
-    rng: int | np.random.Generator | None = 0,
-) -> list[dict[str, Any]]:
-    """The Blind Walk test twice: on the zoo's held-out rows and on its fresh images.
-
-    One regressor, trained on the victim's embedding (:func:`train_zoo_regressor`),
-    tests every member on the held-out rows of ``embeddings`` (:func:`verify_zoo`)
-    and on all rows of ``replication`` (:func:`zoo_replication`), with the
-    verdict and the target (:data:`TARGETS`) for both.
-    """
-    from stealkit.dataset_inference.zoo import read_manifest
-
-    manifest = read_manifest(folder)
-    emb = zoo_embeddings(folder) if embeddings is None else dict(embeddings)
-    rep = zoo_replication(folder) if replication is None else dict(replication)
-    if not rep:
-        raise ValueError(
-            f"The zoo at {str(folder)!r} has no replication images: add them with "
-            "scripts/train_zoo.py --replicate N."
-        )
-    held = verify_zoo(emb, significance=significance, rng=rng)
-    reg = train_zoo_regressor(emb["V"], rng=rng)
-    rows = []
-    for name, d in rep.items():
-        d = np.asarray(d)
-        if len(d) % 2 or len(d) < 4:
-            raise ValueError(f"The replication of {name!r} must hold n private then n public "
-                             f"rows, n >= 2. Got {len(d)} rows.")
-        fresh = verify_ownership(reg, d[: len(d) // 2], d[len(d) // 2 :],
-                                 significance=significance)
-        row = manifest["members"][name]["threat_model"]
-        out = {"model": row}
-        for label, res in (("held-out", held[name]), ("fresh", fresh)):
-            out[f"{label} Δμ"] = round(res.delta_mean, 3) + 0.0
-            out[f"{label} p (m={len(res.private_scores)})"] = float(f"{res.p_value:.2g}")
-            out[f"{label} verdict"] = res.verdict
-        out["target"] = TARGETS.get(row) or "as measured"
-        rows.append(out)
-    return sorted(rows, key=lambda r: _order(r["model"]))
 
 
 def public_code_rows(distances: Any, *, mean: Any, std: Any) -> np.ndarray:
@@ -534,57 +380,8 @@ def verify_zoo_public_code(
     out = {}
     for name, d in embeddings.items():
         private, public = rows(d)
-        out[name] = verify_ownership(reg, private[half:], public[half:],
-                                     significance=significance)
+        out[name] = verify_dataset(reg, private[half:], public[half:],
+                                   significance=significance)
     return out
 
 
-def public_code_table(
-    folder: str | Path = ZOO_CIFAR10,
-    *,
-    embeddings: Mapping[str, Any] | None = None,
-    m: int = 10,
-    n_draws: int = 200,
-    rng: int | np.random.Generator | None = 0,
-) -> list[dict[str, Any]]:
-    """The paper's Blind Walk column, ours, and ours in the public code's layout.
-
-    One row per member: the paper's Δμ and p; ours in the public code's
-    layout (:func:`verify_zoo_public_code`: Δμ and p on all held-out rows,
-    median p over ``n_draws`` draws of ``m`` rows, each row k images); ours
-    one image per row (:func:`verify_zoo`): median p over draws of ``m``
-    images and of ``m·k`` images (as many images as the m mixed rows hold,
-    where the held-out samples suffice).
-    """
-    from stealkit.dataset_inference.zoo import read_manifest
-
-    manifest = read_manifest(folder)
-    emb = zoo_embeddings(folder) if embeddings is None else dict(embeddings)
-    ours = verify_zoo(emb, rng=rng)
-    mixed = verify_zoo_public_code(emb, rng=rng)
-    shape = np.shape(next(iter(emb.values())))
-    k = int(np.prod(shape[1:]))
-    n_test = min(len(r.private_scores) for r in ours.values())
-    m = min(m, n_test)
-    sizes = (m, m * k) if m * k <= n_test else (m,)
-    curves = p_value_curves(ours, sizes=sizes, n_draws=n_draws, rng=rng)
-    mixed_curves = p_value_curves(mixed, sizes=(m,), n_draws=n_draws, rng=rng)
-    rows = []
-    for name, res in mixed.items():
-        row = manifest["members"][name]["threat_model"]
-        paper = _paper(manifest).get(row, {}).get("blind_walk", (None, None))
-        out = {
-            "model": row,
-            "paper Δμ": paper[0],
-            "paper p (m=10 rows × 30 images)": paper[1],
-            "mixed Δμ": round(res.delta_mean, 3) + 0.0,
-            f"mixed p (all {len(res.private_scores)} rows)": float(f"{res.p_value:.2g}"),
-            f"mixed median p (m={m} rows × {k} images)":
-                float(f"{np.median(mixed_curves[name][1][0]):.2g}"),
-            f"ours median p (m={m} images)": float(f"{np.median(curves[name][1][0]):.2g}"),
-        }
-        if len(sizes) > 1:
-            out[f"ours median p (m={m * k} images)"] = float(
-                f"{np.median(curves[name][1][1]):.2g}")
-        rows.append(out)
-    return sorted(rows, key=lambda r: _order(r["model"]))

@@ -24,7 +24,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import stats
 
-from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test
+from stealkit.stats import OwnershipTest, ownership_test
 
 __all__ = [
     "RULES",

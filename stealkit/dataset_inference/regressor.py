@@ -6,7 +6,7 @@ of the same distribution with its own model (:mod:`~.embeddings`), and trains a
 small network g — Linear(30, 100) – ReLU – Linear(100, 1) – Tanh — to output −1
 on private and +1 on public embeddings. To judge a suspect, it embeds *other*
 private and public samples with the suspect model and compares g's scores with
-a one-sided Welch t-test (:func:`~.hypothesis.ownership_test`,
+a one-sided Welch t-test (:func:`~stealkit.stats.ownership_test`,
 ``alternative="less"``): significantly lower scores on the private samples mean
 the suspect carries the victim's training data ("stolen"); otherwise the test
 is inconclusive.
@@ -26,21 +26,21 @@ from typing import Any
 import numpy as np
 
 from stealkit.dataset_inference.embeddings import Embedding, _check_int, _check_positive
-from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test
+from stealkit.stats import OwnershipTest, ownership_test
 
 __all__ = [
-    "LOSSES",
+    "REGRESSOR_LOSSES",
     "embedding_features",
     "ConfidenceRegressor",
     "train_regressor",
     "DatasetInference",
-    "verify_ownership",
+    "verify_dataset",
 ]
 
 #: "margin": −mean((2·public − 1)·g(e)), the loss of the public code as we read it,
 #: which pushes the Tanh outputs to ±1; "bce": binary cross-entropy on (g(e) + 1) / 2.
 #: Both classes weigh the same whatever their sizes.
-LOSSES = ("margin", "bce")
+REGRESSOR_LOSSES = ("margin", "bce")
 
 
 def embedding_features(
@@ -183,7 +183,7 @@ def train_regressor(
     lr, weight_decay : float
         Adam's learning rate and (L2) weight decay.
     loss : {"margin", "bce"}, default="margin"
-        See :data:`LOSSES`.
+        See :data:`REGRESSOR_LOSSES`.
     sort : bool, default=True
         Sort each norm's block (:func:`embedding_features`).
     log : bool, default=True
@@ -206,9 +206,10 @@ def train_regressor(
     lr = _check_positive(lr, "lr")
     if weight_decay != 0:
         weight_decay = _check_positive(weight_decay, "weight_decay")
-    if loss not in LOSSES:
+    if loss not in REGRESSOR_LOSSES:
         raise ValueError(
-            f"The 'loss' parameter must be one of {', '.join(map(repr, LOSSES))}. Got {loss!r}."
+            f"The 'loss' parameter must be one of {', '.join(map(repr, REGRESSOR_LOSSES))}. "
+            f"Got {loss!r}."
         )
     a = embedding_features(private, sort=sort, nonnegative=log)
     b = embedding_features(public, sort=sort, nonnegative=log)
@@ -266,7 +267,7 @@ def train_regressor(
 
 @dataclass(frozen=True)
 class DatasetInference:
-    """Outcome of :func:`verify_ownership`: the test and the scores behind it."""
+    """Outcome of :func:`verify_dataset`: the test and the scores behind it."""
 
     test: OwnershipTest
     private_scores: np.ndarray = field(repr=False)
@@ -289,7 +290,7 @@ class DatasetInference:
         return str(self.test)
 
 
-def verify_ownership(
+def verify_dataset(
     regressor: ConfidenceRegressor,
     private: Any,
     public: Any,

@@ -4,10 +4,10 @@ Maini et al. (2021), §6 (threat models) and their CIFAR table. Every member
 below is trained by a function of this module, from a seed:
 
 ========================  ==========================================================
-V (victim)                :func:`train_classifier` on the private data (a ResNet-9)
+V (victim)                :func:`train_cifar_classifier` on the private data (a ResNet-9)
 A_D distillation          :func:`distill`: a fresh student on the private data,
                           taught by the victim's soft labels (data + model access)
-A_D diff. architecture    :func:`train_classifier`: another architecture on the
+A_D diff. architecture    :func:`train_cifar_classifier`: another architecture on the
                           private data and its labels (data access)
 A_M fine-tuning           :func:`fine_tune`: the victim's weights trained further
                           on other data (model access)
@@ -17,7 +17,7 @@ A_M zero-shot             :func:`zero_shot_distill`: a student taught on images 
 A_Q label / logit query   :func:`extract`: a fresh model trained on the answers of
                           an :class:`~stealkit.oracle.Oracle` (labels or
                           probabilities) to unlabelled images the victim never saw
-I (independent)           :func:`train_classifier` on disjoint data
+I (independent)           :func:`train_cifar_classifier` on disjoint data
 ========================  ==========================================================
 
 Threat model of each attacker, as in the table: what it sees of the victim
@@ -33,11 +33,9 @@ random state is left as it was.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +44,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from stealkit import _manifest
+from stealkit._manifest import ChecksumError, sha256_of, write_manifest
 from stealkit._torch import (
+    Training,
     batched,
     check_module,
     default_init_,
@@ -71,13 +72,13 @@ __all__ = [
     "split_indices",
     "spread_positions",
     "Training",
-    "train_classifier",
+    "train_cifar_classifier",
     "distill",
     "fine_tune",
     "extract",
     "zero_shot_distill",
     "predict_logits",
-    "accuracy",
+    "cifar_accuracy",
     "ChecksumError",
     "save_model",
     "load_model",
@@ -90,7 +91,6 @@ __all__ = [
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
-MANIFEST = "manifest.json"
 
 
 # --------------------------------------------------------------------------- architectures
@@ -261,28 +261,6 @@ def split_indices(
 
 
 # --------------------------------------------------------------------------- training
-@dataclass(frozen=True)
-class Training:
-    """A trained zoo member and what it cost."""
-
-    model: nn.Module
-    threat_model: str
-    epochs: int
-    n_samples: int
-    n_queries: int
-    seconds: float
-    device: str
-    losses: np.ndarray
-
-    def __repr__(self) -> str:
-        q = f", {self.n_queries:,} queries" if self.n_queries else ""
-        return (
-            f"Training({self.threat_model}: {type(self.model).__name__}, {self.epochs} epoch(s) "
-            f"over {self.n_samples:,} samples{q}, final loss {self.losses[-1]:.3f}, "
-            f"{self.seconds:.0f} s on {self.device})"
-        )
-
-
 def _images(X: Any, name: str = "X") -> torch.Tensor:
     t = _as_inputs(X)
     if t.ndim != 4 or t.shape[1] != 3:
@@ -379,7 +357,7 @@ def _train_args(epochs, batch_size, lr, weight_decay, smoothing):
     )
 
 
-def train_classifier(
+def train_cifar_classifier(
     model: nn.Module,
     X: Any,
     y: Any,
@@ -437,8 +415,9 @@ def train_classifier(
     losses = _fit(model, X, lambda xb, idx: yd[idx], augment=bool(augment),
                   rng=np.random.default_rng(rng), device=device, progress=progress,
                   description=f"training {threat_model}", **args)
-    return Training(model, threat_model, args["epochs"], len(X), 0,
-                    time.perf_counter() - start, str(device), losses)
+    return Training(model=model, losses=losses, epochs=args["epochs"], n_samples=len(X),
+                    seconds=time.perf_counter() - start, device=str(device),
+                    threat_model=threat_model)
 
 
 def distill(
@@ -482,8 +461,9 @@ def distill(
                   rng=np.random.default_rng(rng), device=device, progress=progress,
                   description=f"training {threat_model}", loss_scale=temperature**2, **args)
     student.eval()
-    return Training(student, threat_model, args["epochs"], len(X), 0,
-                    time.perf_counter() - start, str(device), losses)
+    return Training(model=student, losses=losses, epochs=args["epochs"], n_samples=len(X),
+                    seconds=time.perf_counter() - start, device=str(device),
+                    threat_model=threat_model)
 
 
 class _Scaled(nn.Module):
@@ -517,10 +497,10 @@ def fine_tune(
     victim learned, as the threat model assumes.
     """
     model = copy.deepcopy(check_module(model))
-    return train_classifier(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
-                            weight_decay=weight_decay, augment=augment,
-                            threat_model=threat_model, rng=rng, device=device,
-                            progress=progress)
+    return train_cifar_classifier(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
+                                  weight_decay=weight_decay, augment=augment,
+                                  threat_model=threat_model, rng=rng, device=device,
+                                  progress=progress)
 
 
 def extract(
@@ -561,11 +541,10 @@ def extract(
     n_queries = oracle.n_queries - before
     y = answers.astype(np.float32) if oracle.output == "proba" else answers.astype(np.int64)
     name = threat_model or ("A_Q logit-query" if oracle.output == "proba" else "A_Q label-query")
-    t = train_classifier(student, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, augment=augment, threat_model=name,
-                         rng=rng, device=device, progress=progress)
-    return Training(t.model, name, t.epochs, t.n_samples, n_queries, t.seconds, t.device,
-                    t.losses)
+    t = train_cifar_classifier(student, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
+                               weight_decay=weight_decay, augment=augment, threat_model=name,
+                               rng=rng, device=device, progress=progress)
+    return dataclasses.replace(t, n_queries=n_queries)
 
 
 def zero_shot_distill(
@@ -651,8 +630,9 @@ def zero_shot_distill(
         for p in teacher.parameters():
             p.requires_grad_(True)
     student.eval()
-    return Training(student, threat_model, iterations, 0, 0, time.perf_counter() - start,
-                    str(device), np.asarray(losses))
+    return Training(model=student, losses=np.asarray(losses), epochs=iterations, n_samples=0,
+                    seconds=time.perf_counter() - start, device=str(device),
+                    threat_model=threat_model)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -663,25 +643,13 @@ def predict_logits(model: nn.Module, X: Any, *, batch_size: int = 1024) -> np.nd
     return torch.cat(out).numpy()
 
 
-def accuracy(model: nn.Module, X: Any, y: Any) -> float:
+def cifar_accuracy(model: nn.Module, X: Any, y: Any) -> float:
     """Fraction of images ``X`` whose predicted class is ``y``."""
-    return label_accuracy(predict_logits(model, X).argmax(1), y)
+    model, X = check_module(model), _images(X)
+    return label_accuracy(model, X, y, batch_size=1024)
 
 
 # --------------------------------------------------------------------------- storage
-class ChecksumError(ValueError):
-    """A weights file does not match the SHA-256 its manifest records."""
-
-
-def sha256_of(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def save_model(model: nn.Module, path: str | Path) -> str:
     """Save ``model``'s state dict with floats as float16; return the file's SHA-256.
 
@@ -724,50 +692,27 @@ def load_model(
     return model.to(device).eval()
 
 
+#: What to do about a zoo file whose checksum differs.
+_REMEDY = "Retrain with scripts/train_zoo.py or restore the file."
+
+
 def _verify(path: Path, sha256: str) -> None:
-    found = sha256_of(path)
-    if found != sha256:
-        raise ChecksumError(
-            f"The file {str(path)!r} has SHA-256 {found}, but its manifest records "
-            f"{sha256}: the file was changed or damaged. Retrain with scripts/train_zoo.py "
-            "or restore the file."
-        )
-
-
-def write_manifest(folder: str | Path, manifest: Mapping[str, Any]) -> Path:
-    """Write ``manifest`` as ``folder/manifest.json`` (sorted keys, readable)."""
-    path = Path(folder) / MANIFEST
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=_jsonable) + "\n")
-    return path
-
-
-def _jsonable(value: Any):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"Cannot store {type(value).__name__} in a manifest.")
+    _manifest.check_sha256(path, sha256, remedy=_REMEDY)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of a zoo folder."""
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"No {MANIFEST} in {str(folder)!r}: train a zoo with scripts/train_zoo.py --out "
-            f"{folder}."
-        )
-    return json.loads(path.read_text())
+    return _manifest.read_manifest(
+        folder, remedy=f"train a zoo with scripts/train_zoo.py --out {folder}."
+    )
 
 
 def spread_positions(n: int, k: int) -> np.ndarray:
     """k positions spread evenly over ``range(n)``, first and last included (all n if k >= n).
 
     A zoo's embedded samples are sorted by image index, and the offline
-    CIFAR-10 copy by class: the first k rows would all be airplanes (the
-    shipped zoo's MinGD cache was, until 2026-11-29); spread rows cover every
-    class.
+    CIFAR-10 copy by class: the first k rows would all be airplanes; spread
+    rows cover every class.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"The 'n' parameter must be a positive int. Got {n!r}.")

@@ -10,7 +10,8 @@ Modules: :mod:`~stealkit.watermark.snnl` (the soft nearest-neighbour loss),
 :mod:`~stealkit.watermark.models` (the paper's MNIST CNN and its training
 loop), :mod:`~stealkit.watermark.embed` (backdoor and EWE),
 :mod:`~stealkit.watermark.extraction` (stealing by retraining),
-:mod:`~stealkit.watermark.verify` (watermark success, the ownership t-test),
+:mod:`~stealkit.watermark.verify` (watermark success, the ownership test of
+:mod:`stealkit.stats` on the suspect's answers),
 :mod:`~stealkit.watermark.removal` (pruning, fine-pruning, Neural Cleanse),
 :mod:`~stealkit.watermark.analysis` (activations and representations),
 :mod:`~stealkit.watermark.pretrained` (the notebook's trained suite, shipped
@@ -32,20 +33,21 @@ from stealkit.watermark.embed import (
     train_backdoor_watermark,
     train_ewe,
 )
-from stealkit.watermark.extraction import Extraction, extract_by_retraining
+from stealkit.watermark.extraction import Extraction, extract_mnist_copy
 from stealkit.watermark.models import (
     LAYERS,
     MnistCNN,
-    accuracy,
+    Training,
+    mnist_accuracy,
     mnist_cnn,
     predict,
     predict_proba,
-    train_classifier,
+    train_mnist_classifier,
 )
 from stealkit.watermark.pretrained import (
+    ChecksumError,
     Schedule,
     Suite,
-    WeightsChecksumError,
     load_suite,
     mnist_split,
     save_suite,
@@ -61,7 +63,7 @@ from stealkit.watermark.removal import (
 from stealkit.watermark.snnl import snnl
 from stealkit.watermark.verify import (
     Verification,
-    verify_ownership,
+    verify_watermark,
     watermark_hits,
     watermark_success,
 )
@@ -69,23 +71,24 @@ from stealkit.watermark.verify import (
 __all__ = [
     "DEFAULT_TRIGGER",
     "LAYERS",
+    "ChecksumError",
     "Extraction",
     "MnistCNN",
     "NeuralCleanse",
     "RemovalCurve",
     "Schedule",
     "Suite",
+    "Training",
     "TriggerSearch",
     "Verification",
     "Watermark",
     "WatermarkedModel",
-    "WeightsChecksumError",
-    "accuracy",
     "activation_patterns",
-    "extract_by_retraining",
+    "extract_mnist_copy",
     "fgsm_watermark",
     "find_trigger_position",
     "load_suite",
+    "mnist_accuracy",
     "mnist_cnn",
     "mnist_split",
     "neural_cleanse",
@@ -98,10 +101,10 @@ __all__ = [
     "snnl",
     "toy_clusters",
     "train_backdoor_watermark",
-    "train_classifier",
+    "train_mnist_classifier",
     "train_ewe",
     "train_suite",
-    "verify_ownership",
+    "verify_watermark",
     "watermark_hits",
     "watermark_success",
 ]

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from stealkit._torch import Training
 from stealkit.oracle import Oracle
 from stealkit.watermark._checks import as_images, check_int, check_real
-from stealkit.watermark.models import Training, mnist_cnn, train_classifier
+from stealkit.watermark.models import mnist_cnn, train_mnist_classifier
 
-__all__ = ["Extraction", "extract_by_retraining"]
+__all__ = ["Extraction", "extract_mnist_copy"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Extraction:
         )
 
 
-def extract_by_retraining(
+def extract_mnist_copy(
     oracle: Oracle,
     X: Any,
     *,
@@ -121,7 +122,7 @@ def extract_by_retraining(
     else:
         y = answers.astype(np.float32)
         y /= y.sum(1, keepdims=True)
-    training = train_classifier(
+    training = train_mnist_classifier(
         model, X, y, epochs=epochs, batch_size=batch_size, lr=lr, rng=rng, device=device,
         progress=progress, description="extraction",
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,11 +24,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from stealkit._torch import (
+    Training,
     batched,
     default_init_,
     device_of,
     label_accuracy,
     n_outputs,
+    predict_labels,
     soft_cross_entropy,
     train_epochs,
 )
@@ -48,10 +49,10 @@ __all__ = [
     "MnistCNN",
     "mnist_cnn",
     "Training",
-    "train_classifier",
+    "train_mnist_classifier",
     "predict_proba",
     "predict",
-    "accuracy",
+    "mnist_accuracy",
     "activations",
 ]
 
@@ -94,24 +95,7 @@ def mnist_cnn(*, n_classes: int = 10, rng: int | np.random.Generator | None = No
     return default_init_(model, g)
 
 
-@dataclass(frozen=True)
-class Training:
-    """What :func:`train_classifier` did: the loss of every step and the time it took."""
-
-    losses: np.ndarray
-    epochs: int
-    n_samples: int
-    seconds: float
-    device: str
-
-    def __repr__(self) -> str:
-        return (
-            f"Training({self.epochs} epoch(s) over {self.n_samples:,} samples, "
-            f"final loss {self.losses[-1]:.3f}, {self.seconds:.0f} s on {self.device})"
-        )
-
-
-def train_classifier(
+def train_mnist_classifier(
     model: nn.Module,
     X: Any,
     y: Any,
@@ -174,6 +158,7 @@ def train_classifier(
     )
     model.eval()
     return Training(
+        model=model,
         losses=losses,
         epochs=epochs,
         n_samples=len(X),
@@ -192,12 +177,13 @@ def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
 def predict(model: nn.Module, X: Any) -> np.ndarray:
     """Predicted labels ``(n,)`` of ``model`` on images ``X``."""
     model, X = check_module(model), as_images(X)
-    return torch.cat(batched(model, X, lambda xb: model(xb).argmax(1).cpu())).numpy()
+    return predict_labels(model, X)
 
 
-def accuracy(model: nn.Module, X: Any, y: Any) -> float:
+def mnist_accuracy(model: nn.Module, X: Any, y: Any) -> float:
     """Fraction of images ``X`` whose predicted label is ``y``."""
-    return label_accuracy(predict(model, X), y)
+    model, X = check_module(model), as_images(X)
+    return label_accuracy(model, X, y)
 
 
 def activations(

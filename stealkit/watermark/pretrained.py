@@ -33,8 +33,6 @@ the same numbers). :func:`load_suite` refuses a file whose checksum differs.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,16 +42,18 @@ import numpy as np
 import torch
 from torch import nn
 
+from stealkit import _manifest
+from stealkit._manifest import ChecksumError, sha256_of
 from stealkit.oracle import Oracle
 from stealkit.watermark._checks import check_int, check_real
 from stealkit.watermark.embed import Watermark, train_backdoor_watermark, train_ewe
-from stealkit.watermark.extraction import extract_by_retraining
-from stealkit.watermark.models import MnistCNN, accuracy, mnist_cnn, train_classifier
-from stealkit.watermark.verify import verify_ownership, watermark_success
+from stealkit.watermark.extraction import extract_mnist_copy
+from stealkit.watermark.models import MnistCNN, mnist_accuracy, mnist_cnn, train_mnist_classifier
+from stealkit.watermark.verify import verify_watermark, watermark_success
 
 __all__ = [
     "WEIGHTS",
-    "MODELS",
+    "SUITE_MODELS",
     "Schedule",
     "MnistSplit",
     "mnist_split",
@@ -61,13 +61,13 @@ __all__ = [
     "train_suite",
     "save_suite",
     "load_suite",
-    "WeightsChecksumError",
+    "ChecksumError",
 ]
 
 #: Where the shipped weights live.
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 #: The models of a suite, in the order they are trained.
-MODELS = (
+SUITE_MODELS = (
     "clean",
     "pretrained",
     "backdoor",
@@ -80,8 +80,9 @@ MODELS = (
 FORMAT = 1
 
 
-class WeightsChecksumError(RuntimeError):
-    """A weight file does not match the sha256 its manifest records."""
+#: What to do about a missing or damaged file of the suite.
+_REMEDY = ("Restore it (git checkout) or re-create the weights with "
+           "'python scripts/train_watermarks.py'.")
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,7 @@ class Schedule:
         Epochs of watermark embedding (backdoor and EWE alike).
     extraction_epochs : int
         The attacker's epochs over its labelled images (also the independent
-        model's). 10: the attacker trains its copy until it matches the victim
-        (98.3 % accuracy). With 3 epochs (96.7 %) the copies of the EWE victim
-        kept no more of the watermark than copies of the clean one (11 % vs
-        16 % on seed 0); with 10, two copies kept 49 % and 75 %, the clean
-        victim's copy 8 %.
+        model's). 10: the attacker trains its copy until it matches the victim.
     batch_size, lr : int, float
         Adam, for every model.
     source, target : int
@@ -112,9 +109,7 @@ class Schedule:
         The trigger: a white square of this side.
     snnl_weight, temperature, temperature_lr, ratio, metric
         EWE's κ, initial T, α, r and distance (see :func:`~stealkit.watermark.train_ewe`).
-        κ = 8, not the paper's 32: on this short schedule κ = 32 cost 0.6–1.1
-        points of accuracy in our runs and kept no more of the watermark in
-        the copies than κ = 8.
+        κ = 8, not the paper's 32, for this short schedule.
     max_false_positive : float or None
         EWE's trigger goes to the best position of the SNNL map where the
         task-trained victim answers the target on at most this share of
@@ -123,9 +118,8 @@ class Schedule:
     backdoor_position : (int, int)
         Where the naive watermark's trigger goes.
     output : {"proba", "label"}
-        What the victims' APIs answer the attacker. Probabilities by default:
-        in our runs, copies trained on label-only answers kept no more of the
-        EWE watermark than copies of the clean model (see notebook 04).
+        What the victims' APIs answer the attacker. Probabilities by default
+        (see notebook 04 for copies trained on label-only answers).
     """
 
     n_owner: int = 50_000
@@ -244,7 +238,7 @@ def _label_api(model: nn.Module, output: str) -> Oracle:
 def evaluate(suite_models: dict[str, nn.Module], watermarks: dict[str, Watermark],
              split: MnistSplit, *, seed: int) -> dict[str, Any]:
     """Accuracy, watermark success and the ownership tests of a suite's models."""
-    acc = {k: accuracy(m, split.X_test, split.y_test) for k, m in suite_models.items()}
+    acc = {k: mnist_accuracy(m, split.X_test, split.y_test) for k, m in suite_models.items()}
     ewe_wm, bd_wm = watermarks["ewe"], watermarks["backdoor"]
     X_src = split.X_source(ewe_wm.source)
     X_ewe, X_bd = ewe_wm.apply(X_src), bd_wm.apply(X_src)
@@ -259,12 +253,12 @@ def evaluate(suite_models: dict[str, nn.Module], watermarks: dict[str, Watermark
     tests = {}
     for name, wm in (("extracted_ewe", ewe_wm), ("extracted_backdoor", bd_wm),
                      ("independent", ewe_wm), ("extracted_clean", ewe_wm)):
-        v = verify_ownership(suite_models[name], suite_models["clean"], X_src, watermark=wm,
+        v = verify_watermark(suite_models[name], suite_models["clean"], X_src, watermark=wm,
                              rng=seed)
         tests[name] = {"p_value": v.test.p_value, "queries_needed": v.queries_needed,
                        "verdict": v.verdict, "clean_success": v.clean_success}
     # A stricter reference: the owner's clean model stolen the same way (an innocent copy).
-    v = verify_ownership(suite_models["extracted_ewe"], suite_models["extracted_clean"], X_src,
+    v = verify_watermark(suite_models["extracted_ewe"], suite_models["extracted_clean"], X_src,
                          watermark=ewe_wm, rng=seed)
     tests["extracted_ewe_vs_clean_copy"] = {
         "p_value": v.test.p_value, "queries_needed": v.queries_needed, "verdict": v.verdict,
@@ -310,8 +304,8 @@ def train_suite(
         data = load_mnist()
     s = schedule
     split = mnist_split(data, n_owner=s.n_owner)
-    seeds = np.random.default_rng(seed).integers(2**31, size=len(MODELS))
-    rngs = dict(zip(MODELS, (np.random.default_rng(int(x)) for x in seeds), strict=True))
+    seeds = np.random.default_rng(seed).integers(2**31, size=len(SUITE_MODELS))
+    rngs = dict(zip(SUITE_MODELS, (np.random.default_rng(int(x)) for x in seeds), strict=True))
     common = dict(batch_size=s.batch_size, lr=s.lr, device=device, progress=progress)
     models, seconds, history = {}, {}, {}
 
@@ -322,13 +316,13 @@ def train_suite(
         return out
 
     clean = mnist_cnn(rng=rngs["clean"])
-    timed("clean", lambda: train_classifier(
+    timed("clean", lambda: train_mnist_classifier(
         clean, split.X_owner, split.y_owner, epochs=s.pretrain_epochs + s.watermark_epochs,
         rng=rngs["clean"], description="clean model", **common))
     models["clean"] = _half_round(clean)
 
     pre = mnist_cnn(rng=rngs["pretrained"])
-    timed("pretrained", lambda: train_classifier(
+    timed("pretrained", lambda: train_mnist_classifier(
         pre, split.X_owner, split.y_owner, epochs=s.pretrain_epochs, rng=rngs["pretrained"],
         description="victim, task", **common))
     models["pretrained"] = _half_round(pre)
@@ -352,13 +346,13 @@ def train_suite(
 
     for victim in ("backdoor", "ewe", "clean"):
         name = f"extracted_{victim}"
-        ex = timed(name, lambda v=victim, n=name: extract_by_retraining(
+        ex = timed(name, lambda v=victim, n=name: extract_mnist_copy(
             _label_api(models[v], s.output), split.X_attacker, epochs=s.extraction_epochs,
             rng=rngs[n], **common))
         models[name] = _half_round(ex.model)
 
     ind = mnist_cnn(rng=rngs["independent"])
-    timed("independent", lambda: train_classifier(
+    timed("independent", lambda: train_mnist_classifier(
         ind, split.X_attacker, split.y_attacker, epochs=s.extraction_epochs,
         rng=rngs["independent"], description="independent model", **common))
     models["independent"] = _half_round(ind)
@@ -370,10 +364,6 @@ def train_suite(
     metrics["n_queries"] = len(split.X_attacker)
     return Suite(models=models, watermarks=watermarks, history=history, metrics=metrics,
                  schedule=s, seed=seed, seconds=seconds)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def save_suite(suite: Suite, folder: str | Path = WEIGHTS, *, command: str = "") -> Path:
@@ -389,11 +379,11 @@ def save_suite(suite: Suite, folder: str | Path = WEIGHTS, *, command: str = "")
     for name, model in suite.models.items():
         path = folder / f"{name}.pt"
         torch.save({k: v.half() for k, v in model.state_dict().items()}, path)
-        files[path.name] = _sha256(path)
+        files[path.name] = sha256_of(path)
     path = folder / "history.npz"
     with path.open("wb") as fh:
         np.savez_compressed(fh, **{k: np.asarray(v, np.float32) for k, v in suite.history.items()})
-    files[path.name] = _sha256(path)
+    files[path.name] = sha256_of(path)
     manifest = {
         "format": FORMAT,
         "what": "Entangled watermarks on MNIST (Jia et al. 2021), stealkit notebook 04",
@@ -406,17 +396,7 @@ def save_suite(suite: Suite, folder: str | Path = WEIGHTS, *, command: str = "")
         "seconds": {k: round(v, 1) for k, v in suite.seconds.items()},
         "files": files,
     }
-    out = folder / "manifest.json"
-    out.write_text(json.dumps(manifest, indent=1, default=_json_default) + "\n")
-    return out
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"Cannot store {type(obj).__name__} in the manifest.")
+    return _manifest.write_manifest(folder, manifest, indent=1, sort_keys=False)
 
 
 def load_suite(folder: str | Path = WEIGHTS) -> Suite:
@@ -426,17 +406,14 @@ def load_suite(folder: str | Path = WEIGHTS) -> Suite:
     ------
     FileNotFoundError
         If the manifest or a file it lists is missing.
-    WeightsChecksumError
+    ChecksumError
         If a file's sha256 differs from the manifest's (changed or damaged).
     """
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        raise FileNotFoundError(
-            f"No manifest.json in {folder}: train the weights with "
-            "'python scripts/train_watermarks.py' first."
-        )
-    manifest = json.loads(manifest_path.read_text())
+    manifest_path = folder / _manifest.MANIFEST
+    manifest = _manifest.read_manifest(
+        folder, remedy="train the weights with 'python scripts/train_watermarks.py' first."
+    )
     if manifest.get("format") != FORMAT:
         raise ValueError(
             f"{manifest_path} has format {manifest.get('format')!r}; this stealkit reads "
@@ -446,15 +423,9 @@ def load_suite(folder: str | Path = WEIGHTS) -> Suite:
         path = folder / name
         if not path.is_file():
             raise FileNotFoundError(f"{path} is listed in {manifest_path} but missing.")
-        actual = _sha256(path)
-        if actual != expected:
-            raise WeightsChecksumError(
-                f"{path} does not match its manifest: sha256 {actual[:16]}…, expected "
-                f"{expected[:16]}…. The file was changed or damaged; restore it (git checkout) "
-                "or re-create the weights with 'python scripts/train_watermarks.py'."
-            )
+        _manifest.check_sha256(path, expected, remedy=_REMEDY)
     models = {}
-    for name in MODELS:
+    for name in SUITE_MODELS:
         if f"{name}.pt" not in manifest["files"]:
             continue
         state = torch.load(folder / f"{name}.pt", map_location="cpu", weights_only=True)

@@ -42,7 +42,7 @@ from stealkit.watermark._checks import (
     resolve_device,
     torch_generator,
 )
-from stealkit.watermark.models import accuracy, train_classifier
+from stealkit.watermark.models import mnist_accuracy, train_mnist_classifier
 from stealkit.watermark.verify import watermark_success
 
 __all__ = [
@@ -214,12 +214,12 @@ def pruning_curve(
         m = copy.deepcopy(model)
         _zero_units(m, layer, pruned)
         if fine_tune_epochs:
-            train_classifier(
+            train_mnist_classifier(
                 m, X, y, epochs=fine_tune_epochs, batch_size=batch_size, lr=lr, rng=rng,
                 device=device, progress=progress, description=f"fine-pruning {f:.0%}",
                 after_step=lambda mod, p=pruned: _zero_units(mod, layer, p),
             )
-        acc.append(accuracy(m, X_test, y_test))
+        acc.append(mnist_accuracy(m, X_test, y_test))
         wsr.append(watermark_success(m, X_watermarked, target=target))
     return RemovalCurve(
         attack="fine-pruning" if fine_tune_epochs else "pruning",
@@ -377,8 +377,8 @@ def neural_cleanse(
         for k, i in enumerate(chosen.tolist()):
             c = classes[k % len(classes)]
             X_u[i] = (1 - masks_t[c, 0]) * X_u[i] + masks_t[c, 0] * patterns_t[c, 0]
-        train_classifier(work, X_u, y, epochs=unlearn_epochs, rng=rng, device=device,
-                         progress=progress, description="unlearning")
+        train_mnist_classifier(work, X_u, y, epochs=unlearn_epochs, rng=rng, device=device,
+                               progress=progress, description="unlearning")
     return NeuralCleanse(
         masks=masks_t[:, 0].numpy(),
         patterns=patterns_t[:, 0].numpy(),
@@ -387,8 +387,8 @@ def neural_cleanse(
         anomaly_index=anomaly,
         flagged=flagged,
         model=work.eval(),
-        accuracy=accuracy(work, X_test, y_test),
+        accuracy=mnist_accuracy(work, X_test, y_test),
         watermark_success=watermark_success(work, X_watermarked, target=target),
-        accuracy_before=accuracy(model, X_test, y_test),
+        accuracy_before=mnist_accuracy(model, X_test, y_test),
         watermark_success_before=watermark_success(model, X_watermarked, target=target),
     )

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 from torch import nn
 
-from stealkit.dataset_inference.hypothesis import OwnershipTest, ownership_test
 from stealkit.oracle import Oracle
+from stealkit.stats import OwnershipTest, fisher_p_values, ownership_test, welch_p_values
 from stealkit.watermark._checks import as_images, check_int, check_real
 from stealkit.watermark.embed import Watermark
 from stealkit.watermark.models import predict
@@ -36,11 +35,9 @@ from stealkit.watermark.models import predict
 __all__ = [
     "watermark_hits",
     "watermark_success",
-    "welch_p_values",
-    "fisher_p_values",
     "TESTS",
     "Verification",
-    "verify_ownership",
+    "verify_watermark",
 ]
 
 
@@ -81,63 +78,13 @@ def watermark_success(model: Any, X_watermarked: Any, *, target: int) -> float:
     return float(watermark_hits(model, X_watermarked, target=target).mean())
 
 
-def welch_p_values(
-    suspect: np.ndarray, reference: np.ndarray
-) -> np.ndarray:
-    """One-sided Welch p-values (suspect mean > reference mean), row by row.
-
-    ``suspect`` is ``(n_draws, m)``; ``reference`` a 1-D sample shared by every
-    row. Vectorised for :func:`verify_ownership`'s curve; equal to
-    ``scipy.stats.ttest_ind(row, reference, equal_var=False,
-    alternative="greater")``, except that where both samples are constant
-    (no variance) the p-value is 0 if the suspect's mean is higher, else 1, as
-    in :func:`stealkit.dataset_inference.ownership_test`.
-    """
-    a = np.atleast_2d(np.asarray(suspect, dtype=float))
-    b = np.asarray(reference, dtype=float)
-    m, n = a.shape[1], len(b)
-    if m < 2 or n < 2:
-        raise ValueError("Both samples need at least 2 values for a t-test.")
-    va, vb = a.var(axis=1, ddof=1) / m, b.var(ddof=1) / n
-    diff = a.mean(axis=1) - b.mean()
-    se2 = va + vb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = diff / np.sqrt(se2)
-        dof = se2**2 / (va**2 / (m - 1) + vb**2 / (n - 1))
-        p = stats.t.sf(t, dof)
-    constant = se2 == 0
-    p[constant] = np.where(diff[constant] > 0, 0.0, 1.0)
-    return p
-
-
-#: The tests :func:`verify_ownership` can run on the hits.
+#: The tests :func:`verify_watermark` can run on the hits.
 TESTS = ("welch", "fisher")
-
-
-def fisher_p_values(suspect_hits: Any, n_suspect: int, reference: np.ndarray) -> np.ndarray:
-    """One-sided exact p-values (Fisher's test of the 2 × 2 counts), one per suspect count.
-
-    ``suspect_hits``: hits among ``n_suspect`` answers of the suspect (an int
-    or an array of them); ``reference``: the clean models' 0/1 answers. Under
-    H₀ (the suspect answers the target no more often than the clean models)
-    the suspect's hits follow a hypergeometric law given all the hits; the
-    p-value is the chance of as many or more. Equal to
-    ``scipy.stats.fisher_exact([[k, m - k], [K, n - K]], alternative="greater")``.
-    """
-    k = np.asarray(suspect_hits, dtype=np.int64)
-    b = np.asarray(reference)
-    m, n, big_k = int(n_suspect), len(b), int(np.sum(b))
-    if m < 1 or n < 1:
-        raise ValueError("Both samples need at least 1 answer for Fisher's test.")
-    if np.any(k < 0) or np.any(k > m):
-        raise ValueError(f"The suspect's hits must be in [0, {m}]. Got {suspect_hits!r}.")
-    # P(X >= k), X ~ Hypergeometric(population m + n, k + K hits in it, m drawn)
-    return stats.hypergeom.sf(k - 1, m + n, k + big_k, m)
 
 
 @dataclass(frozen=True)
 class Verification:
-    """Outcome of :func:`verify_ownership`.
+    """Outcome of :func:`verify_watermark`.
 
     Attributes
     ----------
@@ -182,7 +129,7 @@ class Verification:
         )
 
 
-def verify_ownership(
+def verify_watermark(
     suspect: Any,
     clean: nn.Module | Sequence[nn.Module],
     X_source: Any,

@@ -6,7 +6,7 @@ from stealkit.dataset_inference import (
     embedding_features,
     ownership_test,
     train_regressor,
-    verify_ownership,
+    verify_dataset,
 )
 from stealkit.dataset_inference.embeddings import Embedding
 
@@ -25,7 +25,7 @@ def test_separated_embeddings_are_stolen():
     rng = np.random.default_rng(0)
     # private samples lie further from the boundary than public ones
     reg = train_regressor(_distances(80, 2.0, rng), _distances(80, 1.0, rng), epochs=100, rng=0)
-    res = verify_ownership(reg, _distances(80, 2.0, rng), _distances(80, 1.0, rng))
+    res = verify_dataset(reg, _distances(80, 2.0, rng), _distances(80, 1.0, rng))
     assert res.verdict == "stolen" and res.p_value < 1e-10 and res.delta_mean > 1.0
     assert res.private_scores.mean() < 0 < res.public_scores.mean()
     # the test is hypothesis.ownership_test on the scores, "private lower"
@@ -41,7 +41,7 @@ def test_linear_regressor():
     reg = train_regressor(_distances(60, 2.0, rng), _distances(60, 1.0, rng), hidden=0,
                           loss="bce", epochs=100, rng=0)
     assert len(reg.module) == 2 and reg.module[0].weight.shape == (1, 30)
-    res = verify_ownership(reg, _distances(60, 2.0, rng), _distances(60, 1.0, rng))
+    res = verify_dataset(reg, _distances(60, 2.0, rng), _distances(60, 1.0, rng))
     assert res.verdict == "stolen"
 
 
@@ -49,7 +49,7 @@ def test_identical_distributions_are_inconclusive():
     rng = np.random.default_rng(1)
     reg = train_regressor(_distances(100, 1.0, rng), _distances(100, 1.0, rng), epochs=100,
                           rng=0)
-    res = verify_ownership(reg, _distances(100, 1.0, rng), _distances(100, 1.0, rng))
+    res = verify_dataset(reg, _distances(100, 1.0, rng), _distances(100, 1.0, rng))
     assert res.verdict == "inconclusive" and res.p_value > 0.05 and abs(res.delta_mean) < 0.3
 
 
@@ -59,9 +59,9 @@ def test_m_samples_and_embeddings_objects():
     reg = train_regressor(_embedding(a), _embedding(b), epochs=100, loss="bce", rng=0)
     assert isinstance(reg, ConfidenceRegressor) and reg.losses[-1] < reg.losses[0]
     np.testing.assert_allclose(reg.score(_embedding(a)), reg.score(a))
-    res = verify_ownership(reg, a, b, m=10, rng=3)
+    res = verify_dataset(reg, a, b, m=10, rng=3)
     assert res.test.n_private == res.test.n_public == 10
-    again = verify_ownership(reg, a, b, m=10, rng=3)
+    again = verify_dataset(reg, a, b, m=10, rng=3)
     np.testing.assert_array_equal(res.private_scores, again.private_scores)
     assert np.all(np.isin(res.private_scores, reg.score(a)))
     scores = reg.score(b)
@@ -118,10 +118,10 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="trained on 30"):
         reg.score(a[:, :2])
     with pytest.raises(TypeError, match="ConfidenceRegressor"):
-        verify_ownership("regressor", a, b)
+        verify_dataset("regressor", a, b)
     with pytest.raises(ValueError, match=r"'m' parameter must be in \[2, 10\]"):
-        verify_ownership(reg, a, b, m=11)
+        verify_dataset(reg, a, b, m=11)
     with pytest.raises(TypeError, match="'m' parameter must be an int"):
-        verify_ownership(reg, a, b, m=2.0)
+        verify_dataset(reg, a, b, m=2.0)
     with pytest.raises(ValueError, match="'significance'"):
-        verify_ownership(reg, a, b, significance=2)
+        verify_dataset(reg, a, b, significance=2)

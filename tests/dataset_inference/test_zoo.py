@@ -57,9 +57,9 @@ def test_augmentation_crops_and_flips_the_image():
 def test_every_threat_model_trains_and_records_its_cost():
     X, y = _images()
     kw = dict(epochs=1, batch_size=8, progress=False, device="cpu")
-    v = zoo.train_classifier(zoo.build_model(TINY, rng=0), X, y, rng=0, **kw)
+    v = zoo.train_cifar_classifier(zoo.build_model(TINY, rng=0), X, y, rng=0, **kw)
     assert v.threat_model == "V" and len(v.losses) == 3 and v.n_samples == 24
-    again = zoo.train_classifier(zoo.build_model(TINY, rng=0), X, y, rng=0, **kw)
+    again = zoo.train_cifar_classifier(zoo.build_model(TINY, rng=0), X, y, rng=0, **kw)
     np.testing.assert_array_equal(v.losses, again.losses)
     before = [p.clone() for p in v.model.parameters()]
     ft = zoo.fine_tune(v.model, X, y, rng=1, **kw)
@@ -78,15 +78,15 @@ def test_every_threat_model_trains_and_records_its_cost():
                               progress=False, device="cpu")
     assert z.threat_model == "A_M zero-shot" and len(z.losses) == 2
     assert all(p.requires_grad for p in v.model.parameters())
-    acc = zoo.accuracy(v.model, X, y)
+    acc = zoo.cifar_accuracy(v.model, X, y)
     assert 0 <= acc <= 1 and zoo.predict_logits(v.model, X).shape == (24, 10)
 
 
 def test_a_single_training_step_works():
     """One batch, one epoch: the learning-rate schedule must not divide by zero."""
     X, y = _images(8)
-    t = zoo.train_classifier(zoo.build_model(TINY, rng=0), X, y, epochs=1, batch_size=8,
-                             rng=0, progress=False, device="cpu")
+    t = zoo.train_cifar_classifier(zoo.build_model(TINY, rng=0), X, y, epochs=1, batch_size=8,
+                                   rng=0, progress=False, device="cpu")
     assert len(t.losses) == 1 and np.isfinite(t.losses).all()
 
 
@@ -136,17 +136,17 @@ def test_bad_training_arguments():
     X, y = _images(8)
     model = zoo.build_model(TINY, rng=0)
     with pytest.raises(ValueError, match="'epochs' parameter must be an int >= 1. Got 0"):
-        zoo.train_classifier(model, X, y, epochs=0)
+        zoo.train_cifar_classifier(model, X, y, epochs=0)
     with pytest.raises(ValueError, match="'lr' parameter must be a positive number"):
-        zoo.train_classifier(model, X, y, lr=-0.1)
+        zoo.train_cifar_classifier(model, X, y, lr=-0.1)
     with pytest.raises(ValueError, match="RGB images"):
-        zoo.train_classifier(model, np.zeros((8, 28, 28)), y)
+        zoo.train_cifar_classifier(model, np.zeros((8, 28, 28)), y)
     with pytest.raises(ValueError, match=r"8 int labels or probabilities of shape \(8, 10\)"):
-        zoo.train_classifier(model, X, y[:5])
+        zoo.train_cifar_classifier(model, X, y[:5])
     with pytest.raises(ValueError, match=r"labels in \[0, 9\]"):
-        zoo.train_classifier(model, X, y + 10)
+        zoo.train_cifar_classifier(model, X, y + 10)
     with pytest.raises(TypeError, match="'model' parameter must be a torch.nn.Module"):
-        zoo.train_classifier("resnet9", X, y)
+        zoo.train_cifar_classifier("resnet9", X, y)
     with pytest.raises(ValueError, match="'temperature'"):
         zoo.distill(model, model, X, temperature=0)
     with pytest.raises(TypeError, match="Oracle answering 'label' or 'proba'"):
@@ -154,4 +154,4 @@ def test_bad_training_arguments():
     with pytest.raises(ValueError, match="'iterations'"):
         zoo.zero_shot_distill(model, model, iterations=0)
     with pytest.raises(ValueError, match="'device' parameter is not a torch device"):
-        zoo.train_classifier(model, X, y, device="gpu:x")
+        zoo.train_cifar_classifier(model, X, y, device="gpu:x")

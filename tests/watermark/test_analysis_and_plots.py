@@ -15,7 +15,7 @@ from stealkit.watermark.embed import TriggerSearch, Watermark
 from stealkit.watermark.models import mnist_cnn
 from stealkit.watermark.removal import NeuralCleanse, RemovalCurve
 from stealkit.watermark.snnl import snnl
-from stealkit.watermark.verify import verify_ownership
+from stealkit.watermark.verify import verify_watermark
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def test_every_plot_returns_its_axes(toy_images):
     c = toy_clusters(n_samples=10, rng=0)
     search = TriggerSearch(position=(2, 3), heatmap=np.random.default_rng(0).normal(size=(25, 25)),
                            gradient=np.zeros((28, 28)))
-    v = verify_ownership(model, model, X[:20], watermark=wm, max_queries=10, n_draws=5, rng=0)
+    v = verify_watermark(model, model, X[:20], watermark=wm, max_queries=10, n_draws=5, rng=0)
     curve = RemovalCurve("pruning", "conv2", np.array([0, 0.5]), np.array([0.9, 0.5]),
                          np.array([0.8, 0.1]))
     nc = NeuralCleanse(masks=np.zeros((10, 28, 28)), patterns=np.zeros((10, 28, 28)),
@@ -89,7 +89,7 @@ def test_widgets_build(toy_images):
     X, _ = toy_images
     assert isinstance(interactive_snnl(n_samples=10), W.Widget)
     model = mnist_cnn(rng=0)
-    v = verify_ownership(model, model, X[:20], watermark=Watermark(1, 7, np.ones((2, 2)), (0, 0)),
+    v = verify_watermark(model, model, X[:20], watermark=Watermark(1, 7, np.ones((2, 2)), (0, 0)),
                          max_queries=10, n_draws=5, rng=0)
     assert isinstance(interactive_ownership({"copy": v}), W.Widget)
     with pytest.raises(ValueError, match="non-empty dict"):

@@ -4,12 +4,12 @@ import torch
 
 from stealkit.watermark.models import (
     LAYERS,
-    accuracy,
     activations,
+    mnist_accuracy,
     mnist_cnn,
     predict,
     predict_proba,
-    train_classifier,
+    train_mnist_classifier,
 )
 
 
@@ -41,10 +41,10 @@ def test_training_learns_and_is_reproducible(toy_images):
     runs = []
     for _ in range(2):
         m = mnist_cnn(rng=0)
-        log = train_classifier(m, X, y, epochs=3, batch_size=25, rng=0, progress=False)
+        log = train_mnist_classifier(m, X, y, epochs=3, batch_size=25, rng=0, progress=False)
         runs.append(m)
     assert log.losses.shape == (3 * 4,) and log.losses[-1] < log.losses[0]
-    assert accuracy(runs[0], X, y) > 0.9
+    assert mnist_accuracy(runs[0], X, y) > 0.9
     assert torch.equal(runs[0].fc2.weight, runs[1].fc2.weight)
     p = predict_proba(runs[0], X[:5])
     assert p.shape == (5, 10) and np.allclose(p.sum(1), 1)
@@ -57,8 +57,8 @@ def test_soft_labels(toy_images):
     X, y = toy_images
     soft = np.eye(10)[y] * 0.9 + 0.01
     m = mnist_cnn(rng=0)
-    train_classifier(m, X, soft, epochs=3, batch_size=25, rng=0, progress=False)
-    assert accuracy(m, X, y) > 0.9
+    train_mnist_classifier(m, X, soft, epochs=3, batch_size=25, rng=0, progress=False)
+    assert mnist_accuracy(m, X, y) > 0.9
 
 
 @pytest.mark.parametrize(
@@ -79,4 +79,4 @@ def test_bad_arguments(toy_images, kwargs, error, match):
     X, y = toy_images
     args = {"model": mnist_cnn(rng=0), "X": X, "y": y, "progress": False} | kwargs
     with pytest.raises(error, match=match):
-        train_classifier(args.pop("model"), args.pop("X"), args.pop("y"), **args)
+        train_mnist_classifier(args.pop("model"), args.pop("X"), args.pop("y"), **args)

@@ -7,11 +7,11 @@ import torch
 from stealkit.watermark.embed import Watermark
 from stealkit.watermark.models import mnist_cnn
 from stealkit.watermark.pretrained import (
-    MODELS,
+    SUITE_MODELS,
     WEIGHTS,
+    ChecksumError,
     Schedule,
     Suite,
-    WeightsChecksumError,
     load_suite,
     mnist_split,
     save_suite,
@@ -19,7 +19,7 @@ from stealkit.watermark.pretrained import (
 
 
 def _suite():
-    models = {name: mnist_cnn(rng=i) for i, name in enumerate(MODELS)}
+    models = {name: mnist_cnn(rng=i) for i, name in enumerate(SUITE_MODELS)}
     wm = Watermark(1, 7, np.ones((4, 4)), (3, 5))
     return Suite(
         models=models,
@@ -38,8 +38,8 @@ def test_round_trip_in_float16(tmp_path):
     loaded = load_suite(tmp_path)
     data = json.loads(manifest.read_text())
     assert data["seed"] == 3 and data["command"] == "pytest"
-    assert set(data["files"]) == {f"{m}.pt" for m in MODELS} | {"history.npz"}
-    for name in MODELS:
+    assert set(data["files"]) == {f"{m}.pt" for m in SUITE_MODELS} | {"history.npz"}
+    for name in SUITE_MODELS:
         a, b = suite.models[name].state_dict(), loaded.models[name].state_dict()
         assert all(torch.equal(a[k].half().float(), b[k]) for k in a)
     assert loaded.watermarks["ewe"].position == (3, 5)
@@ -54,7 +54,7 @@ def test_a_tampered_file_is_rejected(tmp_path):
     raw = bytearray(path.read_bytes())
     raw[-100] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.raises(WeightsChecksumError, match=r"ewe.pt does not match its manifest: sha256 .* expected"):
+    with pytest.raises(ChecksumError, match=r"ewe\.pt' has SHA-256 [0-9a-f]{64}, but its manifest records .*train_watermarks"):
         load_suite(tmp_path)
 
 
@@ -76,17 +76,17 @@ def test_missing_files_and_old_formats(tmp_path):
 @pytest.mark.skipif(not (WEIGHTS / "manifest.json").is_file(), reason="no shipped weights")
 def test_the_shipped_weights_reproduce_their_manifest(offline):
     from stealkit.datasets import load_mnist
-    from stealkit.watermark import accuracy, watermark_success
+    from stealkit.watermark import mnist_accuracy, watermark_success
 
     suite = load_suite()
-    assert set(suite.models) == set(MODELS)
+    assert set(suite.models) == set(SUITE_MODELS)
     assert sum(p.stat().st_size for p in WEIGHTS.iterdir()) < 5_000_000
     m = suite.metrics
     data = load_mnist()
     split = mnist_split(data, n_owner=suite.schedule.n_owner)
     # the figures were measured on the float16 weights, so loading them gives the same numbers
     for name in ("clean", "ewe"):
-        assert accuracy(suite.models[name], split.X_test, split.y_test) == pytest.approx(
+        assert mnist_accuracy(suite.models[name], split.X_test, split.y_test) == pytest.approx(
             m["accuracy"][name], abs=1e-9)
     X_w = suite.watermarks["ewe"].apply(split.X_source(1))
     assert watermark_success(suite.models["extracted_ewe"], X_w, target=7) == pytest.approx(

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from stealkit.watermark.embed import Watermark, train_backdoor_watermark
-from stealkit.watermark.models import mnist_cnn, train_classifier
+from stealkit.watermark.models import mnist_cnn, train_mnist_classifier
 from stealkit.watermark.removal import neural_cleanse, prune, pruning_curve
 
 
@@ -11,7 +11,7 @@ from stealkit.watermark.removal import neural_cleanse, prune, pruning_curve
 def trained(toy_images):
     X, y = toy_images
     m = mnist_cnn(rng=0)
-    train_classifier(m, X, y, epochs=3, batch_size=25, rng=0, progress=False)
+    train_mnist_classifier(m, X, y, epochs=3, batch_size=25, rng=0, progress=False)
     return m
 
 
@@ -52,14 +52,14 @@ def test_fine_pruning_holds_pruned_units(trained, toy_images, monkeypatch):
     import stealkit.watermark.removal as removal
 
     seen = {}
-    real = removal.train_classifier
+    real = removal.train_mnist_classifier
 
     def spy(model, *a, **k):
         out = real(model, *a, **k)
         seen["fc1"] = model.fc1.weight.detach().clone()
         return out
 
-    monkeypatch.setattr(removal, "train_classifier", spy)
+    monkeypatch.setattr(removal, "train_mnist_classifier", spy)
     pruning_curve(trained, X, y, X_test=X, y_test=y, X_watermarked=X[:5], target=7,
                   fractions=(0.5,), layer="fc1", fine_tune_epochs=1, batch_size=25, rng=0,
                   progress=False)

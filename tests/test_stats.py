@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from stealkit.dataset_inference import ownership_test, p_value_curve
+from stealkit.stats import fisher_p_values, ownership_test, p_value_curve, welch_p_values
 
 
 def _welch(a, b):
@@ -97,3 +97,72 @@ def test_p_value_curve_bad_input():
         p_value_curve(np.ones(5), np.ones(8), sizes=[2.5])
     with pytest.raises(ValueError, match="'n_draws'"):
         p_value_curve(np.ones(5), np.ones(8), n_draws=0, sizes=[2])
+
+
+def test_welch_matches_scipy_row_by_row():
+    rng = np.random.default_rng(0)
+    a = (rng.random((20, 15)) < 0.4).astype(float)
+    b = (rng.random(300) < 0.05).astype(float)
+    ours = welch_p_values(a, b)
+    ref = [stats.ttest_ind(r, b, equal_var=False, alternative="greater").pvalue for r in a]
+    assert np.allclose(ours, ref, rtol=1e-10)
+    c = rng.normal(size=(3, 8))
+    d = rng.normal(1, 2, size=40)
+    ref = [stats.ttest_ind(r, d, equal_var=False, alternative="greater").pvalue for r in c]
+    assert np.allclose(welch_p_values(c, d), ref, rtol=1e-10)
+
+
+def test_welch_constant_samples():
+    assert welch_p_values(np.ones((1, 5)), np.zeros(10)).tolist() == [0.0]
+    assert welch_p_values(np.zeros((1, 5)), np.zeros(10)).tolist() == [1.0]
+    with pytest.raises(ValueError, match="at least 2 values"):
+        welch_p_values(np.ones((1, 1)), np.zeros(10))
+
+
+def test_fisher_matches_scipy_and_is_exact_at_tiny_m():
+    rng = np.random.default_rng(0)
+    b = (rng.random(300) < 0.05).astype(float)
+    for m in (2, 5, 20):
+        k = np.arange(m + 1)
+        ref = [stats.fisher_exact([[j, m - j], [int(b.sum()), len(b) - int(b.sum())]],
+                                  alternative="greater").pvalue for j in k]
+        assert np.allclose(fisher_p_values(k, m, b), ref, rtol=1e-10)
+    # two hits in two queries against a clean model that never answers the target: Welch
+    # has no variance and says p = 0; the exact test gives the chance of two in two,
+    # 1 / C(302, 2) here
+    clean = np.zeros(300)
+    assert welch_p_values(np.ones((1, 2)), clean)[0] == 0.0
+    assert np.isclose(fisher_p_values(2, 2, clean), 2 / (302 * 301))
+    assert fisher_p_values(0, 2, clean) == 1.0
+    with pytest.raises(ValueError, match=r"hits must be in \[0, 2\]"):
+        fisher_p_values(3, 2, clean)
+
+
+def test_less_matches_scipy():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(-0.3, 1.0, 15), rng.normal(0.0, 0.5, 25)
+    res = ownership_test(a, b, alternative="less")
+    ref = stats.ttest_ind(a, b, equal_var=False, alternative="less")
+    assert res.statistic == pytest.approx(ref.statistic)
+    assert res.p_value == pytest.approx(ref.pvalue)
+    assert res.delta_mean == pytest.approx(b.mean() - a.mean())
+
+
+def test_p_value_curve_matches_scipy_on_the_same_draws():
+    rng = np.random.default_rng(4)
+    private, public = rng.normal(0.5, 1, 40), rng.normal(0, 1, 60)
+    sizes, p = p_value_curve(private, public, sizes=[3, 7], n_draws=5, alternative="less", rng=9)
+    draws = np.random.default_rng(9)  # the draws p_value_curve makes, in its order
+    for i, m in enumerate(sizes):
+        for j in range(5):
+            a = draws.choice(private, size=m, replace=False)
+            b = draws.choice(public, size=m, replace=False)
+            ref = stats.ttest_ind(a, b, equal_var=False, alternative="less").pvalue
+            assert p[i, j] == pytest.approx(ref, rel=1e-12)
+
+
+def test_welch_agrees_with_ownership_test():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(1, 1, (4, 9)), rng.normal(0, 2, 30)
+    ours = welch_p_values(a, b)
+    assert np.allclose(ours, [ownership_test(r, b).p_value for r in a], rtol=1e-10)

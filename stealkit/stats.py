@@ -1,11 +1,19 @@
-"""The decision function of dataset inference: a one-sided Welch t-test (Maini et al. §5).
+"""Tests of ownership: one-sided tests that a suspect scores higher on what the owner planted.
 
-Threat model: the verifier (the victim) holds its private training samples and
-public samples from the same distribution, and can score both with the
-suspect model (margins in the linear toy model; a confidence regressor's
-outputs on CIFAR). If the suspect scores the private samples significantly
-higher, it carries the victim's training data: "stolen". Otherwise the test
-is inconclusive — it never proves innocence.
+Both ownership papers end in the same question, asked of a handful of numbers:
+does the suspect model treat the owner's secret samples differently from
+samples any model would see? Dataset inference (Maini et al. 2021, §5) scores
+the victim's private and public samples with the suspect and runs a one-sided
+Welch t-test (:func:`ownership_test`, :func:`p_value_curve`); entangled
+watermarks (Jia et al. 2021, §5.2) count the suspect's answers of the target
+class on triggered inputs against clean models' answers, with the same t-test
+(:func:`welch_p_values`, vectorised over draws) or Fisher's exact test on the
+counts (:func:`fisher_p_values`).
+
+Threat model: the verifier (the owner) holds the scores of the suspect on its
+secret and its reference samples; each score may have cost a query, paid
+before these functions are called. A significant difference means "stolen";
+otherwise the test is "inconclusive": it never proves innocence.
 """
 
 from __future__ import annotations
@@ -13,12 +21,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["OwnershipTest", "ownership_test", "p_value_curve", "ALTERNATIVES"]
+__all__ = [
+    "ALTERNATIVES",
+    "OwnershipTest",
+    "ownership_test",
+    "p_value_curve",
+    "welch_p_values",
+    "fisher_p_values",
+]
 
+#: The "stolen" hypotheses of :func:`ownership_test`: private scores greater or less.
 ALTERNATIVES = ("greater", "less")
 
 
@@ -156,3 +173,52 @@ def p_value_curve(
             b = rng.choice(public, size=m, replace=False)
             p[i, j] = ownership_test(a, b, alternative=alternative).p_value
     return sizes, p
+
+
+def welch_p_values(suspect: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """One-sided Welch p-values (suspect mean > reference mean), row by row.
+
+    ``suspect`` is ``(n_draws, m)``; ``reference`` a 1-D sample shared by every
+    row. Vectorised for the p-value curve of
+    :func:`~stealkit.watermark.verify_watermark`; equal to
+    ``scipy.stats.ttest_ind(row, reference, equal_var=False,
+    alternative="greater")``, except that where both samples are constant
+    (no variance) the p-value is 0 if the suspect's mean is higher, else 1, as
+    in :func:`ownership_test`.
+    """
+    a = np.atleast_2d(np.asarray(suspect, dtype=float))
+    b = np.asarray(reference, dtype=float)
+    m, n = a.shape[1], len(b)
+    if m < 2 or n < 2:
+        raise ValueError("Both samples need at least 2 values for a t-test.")
+    va, vb = a.var(axis=1, ddof=1) / m, b.var(ddof=1) / n
+    diff = a.mean(axis=1) - b.mean()
+    se2 = va + vb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = diff / np.sqrt(se2)
+        dof = se2**2 / (va**2 / (m - 1) + vb**2 / (n - 1))
+        p = stats.t.sf(t, dof)
+    constant = se2 == 0
+    p[constant] = np.where(diff[constant] > 0, 0.0, 1.0)
+    return p
+
+
+def fisher_p_values(suspect_hits: Any, n_suspect: int, reference: np.ndarray) -> np.ndarray:
+    """One-sided exact p-values (Fisher's test of the 2 × 2 counts), one per suspect count.
+
+    ``suspect_hits``: hits among ``n_suspect`` answers of the suspect (an int
+    or an array of them); ``reference``: the clean models' 0/1 answers. Under
+    H₀ (the suspect answers the target no more often than the clean models)
+    the suspect's hits follow a hypergeometric law given all the hits; the
+    p-value is the chance of as many or more. Equal to
+    ``scipy.stats.fisher_exact([[k, m - k], [K, n - K]], alternative="greater")``.
+    """
+    k = np.asarray(suspect_hits, dtype=np.int64)
+    b = np.asarray(reference)
+    m, n, big_k = int(n_suspect), len(b), int(np.sum(b))
+    if m < 1 or n < 1:
+        raise ValueError("Both samples need at least 1 answer for Fisher's test.")
+    if np.any(k < 0) or np.any(k > m):
+        raise ValueError(f"The suspect's hits must be in [0, {m}]. Got {suspect_hits!r}.")
+    # P(X >= k), X ~ Hypergeometric(population m + n, k + K hits in it, m drawn)
+    return stats.hypergeom.sf(k - 1, m + n, k + big_k, m)
