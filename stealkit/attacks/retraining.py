@@ -58,7 +58,6 @@ from stealkit.oracle import Oracle
 __all__ = [
     "STRATEGIES",
     "MODELS",
-    "PAPER_LABEL_ONLY",
     "RetrainingResult",
     "extract_by_retraining",
     "local_model",
@@ -69,22 +68,6 @@ MODELS = ("logistic", "softmax", "rbf_svm", "mlp")
 
 #: Halvings per line search in "line_search": the bracket ends at 1/256 of the segment.
 LINE_SEARCH_STEPS = 8
-#: What Tramèr et al. (2016) report for label-only extraction (§5, Figures 4–6, and the
-#: lecture's limitations slide). Queries are averages over their data sets; "1-R" is the
-#: extraction accuracy they state (a lower bound where they write "> 99 %").
-PAPER_LABEL_ONLY = (
-    {"key": "lowd_meek", "attack": "Lowd–Meek", "victim": "binary LR",
-     "queries": 2_050, "1-R": 1.0},
-    {"key": "adaptive_lr", "attack": "adaptive retraining, α = 20", "victim": "binary LR",
-     "queries": 827, "1-R": 0.99},
-    {"key": "uniform_lr", "attack": "uniform retraining, α = 20", "victim": "binary LR",
-     "queries": 827, "1-R": None},
-    {"key": "adaptive_softmax", "attack": "adaptive retraining, α = 100", "victim": "softmax",
-     "queries": None, "1-R": 0.999},
-    {"key": "adaptive_mlp", "attack": "adaptive retraining", "victim": "MLP, 20 hidden units",
-     "queries": 108_200, "1-R": 0.99},
-)
-
 #: Share of each adaptive round (after the first) spent on uniform queries.
 UNIFORM_SHARE = 0.25
 #: Halvings, on the local model (free), that place a query on its boundary.

@@ -16,7 +16,7 @@ from stealkit.attacks.lowd_meek import lowd_meek
 from stealkit.attacks.retraining import STRATEGIES, extract_by_retraining
 from stealkit.metrics import r_unif
 from stealkit.oracle import Oracle
-from stealkit.plots_label_only import LOWD_MEEK_STEPS, plot_lowd_meek, plot_retraining_round
+from stealkit.plots.label_only import LOWD_MEEK_STEPS, plot_lowd_meek, plot_retraining_round
 
 __all__ = ["interactive_retraining", "interactive_lowd_meek"]
 
@@ -36,7 +36,7 @@ def interactive_retraining(victim: Any, *, model: str = "rbf_svm", n_queries: in
     Controls: the strategy, the budget and the round shown. Each change runs
     :func:`~stealkit.attacks.retraining.extract_by_retraining` against a fresh
     label oracle and draws the chosen round with
-    :func:`~stealkit.plots_label_only.plot_retraining_round`, with 1 − R_unif
+    :func:`~stealkit.plots.plot_retraining_round`, with 1 − R_unif
     of the local model after that round (on 2,000 uniform points, and a coarse
     grid, so that an SVM victim answers quickly).
     """
@@ -75,7 +75,7 @@ def interactive_lowd_meek(victim: Any, *, rng: int = 0) -> W.Widget:
 
     Each change runs :func:`~stealkit.attacks.lowd_meek.lowd_meek` against a
     fresh label oracle and draws it up to the chosen step with
-    :func:`~stealkit.plots_label_only.plot_lowd_meek`; the queries spent are
+    :func:`~stealkit.plots.plot_lowd_meek`; the queries spent are
     printed.
     """
     _check_2d(victim)

@@ -25,7 +25,7 @@ def result():
 
 def test_interactive_path_finding_replays_each_step(result, monkeypatch):
     # Outside a kernel nothing is displayed: record the steps drawn instead.
-    import stealkit.widgets as widgets
+    import stealkit.widgets.trees as widgets
 
     drawn = []
     real = widgets.plot_path_finding

@@ -1,6 +1,7 @@
-"""Widgets the notebooks use: each control change is one package call and one plot.
+"""Widgets of notebooks 00 and 01: a live prediction API, equation solving, rounding.
 
-Defaults are cheap so that a slider answers at once.
+Each control change is one package call and one plot; defaults are cheap so
+that a slider answers at once.
 """
 
 from __future__ import annotations
@@ -13,16 +14,9 @@ import numpy as np
 
 from stealkit.defenses import TopK
 from stealkit.oracle import Oracle, QueryBudgetExceeded
-from stealkit.plots import plot_answer, plot_path_finding
+from stealkit.plots.extraction import plot_answer, plot_decision_boundary, plot_rounding
 
-__all__ = [
-    "interactive_oracle",
-    "interactive_path_finding",
-    "interactive_linear_toy",
-    "interactive_equation_solving",
-    "interactive_rounding",
-    "interactive_zoo_ownership",
-]
+__all__ = ["interactive_oracle", "interactive_equation_solving", "interactive_rounding"]
 
 
 def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float = 1e-4) -> W.Widget:
@@ -83,99 +77,6 @@ def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float 
     return W.VBox([output, W.HBox([decimals, top_k]), W.HBox([n, budget]), out])
 
 
-def interactive_path_finding(
-    result: Any, *, step: int | None = None, figsize: tuple[float, float] = (9.0, 5.0)
-) -> W.Widget:
-    """Replay a path-finding extraction of a 2-D tree, one query at a time.
-
-    The extraction is run once, before (``extract_tree``); each move of the
-    slider (or tick of the play button) is one :func:`~stealkit.plots.plot_path_finding`
-    call: the leaves found and the queries sent up to that query.
-
-    Parameters
-    ----------
-    result : PathFindingResult
-        The extraction to replay (a tree of two continuous features).
-    step : int, optional
-        The query shown first (default: the last one).
-    """
-    n = int(result.n_queries)
-    if n < 1:
-        raise ValueError("The 'result' holds no queries to replay.")
-    step = n if step is None else step
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= n:
-        raise ValueError(f"The 'step' parameter must be an int in [0, {n}]. Got {step!r} instead.")
-    play = W.Play(value=int(step), min=0, max=n, step=1, interval=250, description="play")
-    slider = W.IntSlider(
-        value=int(step),
-        min=0,
-        max=n,
-        description="query",
-        continuous_update=True,
-        layout=W.Layout(width="60%"),
-    )
-    W.jslink((play, "value"), (slider, "value"))
-    out = W.Output()
-
-    def show(*_):
-        out.clear_output(wait=True)
-        with out:
-            fig, ax = plt.subplots(figsize=figsize)
-            plot_path_finding(result, step=slider.value, ax=ax)
-            fig.tight_layout()
-            plt.show()
-
-    slider.observe(show, names="value")
-    show()
-    return W.VBox([W.HBox([play, slider]), out])
-
-
-def interactive_linear_toy(*, rng: int = 0) -> W.Widget:
-    """Dataset inference in the linear toy model, re-simulated on every change.
-
-    Sliders set K, D, σ, the training-set size, the m samples revealed to the
-    test and the significance; the victim (left) and an independent model
-    (right) are tested on the same samples.
-    """
-    from stealkit.dataset_inference import linear_toy
-    from stealkit.plots import plot_margins
-
-    K = W.IntSlider(value=1, min=1, max=20, description="K (signal)")
-    D = W.IntSlider(value=64, min=1, max=512, description="D (noise)")
-    sigma = W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="σ")
-    n_train = W.IntSlider(value=20, min=10, max=200, step=10, description="|S|")
-    m = W.IntSlider(value=10, min=2, max=10, description="m")
-    alpha = W.Dropdown(options=[0.05, 0.01, 0.001], value=0.01, description="α")
-    out = W.Output()
-
-    def show(*_):
-        m.max = n_train.value
-        out.clear_output(wait=True)
-        with out:
-            t = linear_toy.trial(
-                n_signal=K.value,
-                n_noise=D.value,
-                sigma=sigma.value,
-                n_train=n_train.value,
-                m=m.value,
-                significance=alpha.value,
-                rng=rng,
-            )
-            fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
-            plot_margins(t.victim_private, t.victim_public, test=t.victim_test, ax=axes[0])
-            plot_margins(
-                t.independent_private, t.independent_public, test=t.independent_test, ax=axes[1]
-            )
-            axes[0].set_title("victim: " + axes[0].get_title())
-            axes[1].set_title("independent: " + axes[1].get_title())
-            plt.show()
-
-    for control in (K, D, sigma, n_train, m, alpha):
-        control.observe(show, names="value")
-    show()
-    return W.VBox([W.HBox([K, D, sigma]), W.HBox([n_train, m, alpha]), out])
-
-
 class _FixedQueries:
     """A sampler that always returns the same query points."""
 
@@ -194,7 +95,6 @@ def interactive_equation_solving(victim: Any) -> W.Widget:
     drawn over the victim's. Collinear points make the system singular.
     """
     from stealkit.attacks.equation_solving import extract_logistic
-    from stealkit.plots import plot_decision_boundary
 
     if getattr(victim, "n_features_in_", None) != 2 or len(getattr(victim, "classes_", ())) != 2:
         raise ValueError("The 'victim' must be a fitted binary classifier on 2 features.")
@@ -250,13 +150,12 @@ def interactive_rounding(victim: Any, dataset: Any, *, n_queries: int, rows: Any
 
     Each new setting builds an oracle that rounds ``victim``'s probabilities to
     that many decimals, spends ``n_queries`` uniform queries on
-    :func:`~stealkit.attacks.experiments.rounding_row` and adds the point to
+    :func:`~stealkit.paper.equation_solving.rounding_row` and adds the point to
     the curve of extraction error against decimals. ``rows`` already measured
     (the same function's output) seed the curve.
     """
     from stealkit.attacks._common import check_int
     from stealkit.paper.equation_solving import rounding_row
-    from stealkit.plots import plot_rounding
 
     n_queries = check_int(n_queries, "n_queries", minimum=1)
     done = {r["decimals"]: r for r in rows}
@@ -281,46 +180,3 @@ def interactive_rounding(victim: Any, dataset: Any, *, n_queries: int, rows: Any
     slider.observe(show, names="value")
     show()
     return W.VBox([slider, out])
-
-
-def interactive_zoo_ownership(regressor: Any, embeddings: Any, labels: Any, *,
-                              max_draw: int = 50) -> W.Widget:
-    """Dataset inference on one zoo member at a time: suspect, m and the draw.
-
-    ``embeddings`` maps each member to its zoo embedding (n private then n
-    public rows, as :func:`~stealkit.dataset_inference.cifar.split_rows` reads
-    it); the held-out halves are tested. Each change draws m + m held-out rows
-    (``rng`` = the draw), scores them with ``regressor`` and runs the ownership
-    test; the histogram of the scores shows the verdict.
-    """
-    from stealkit.dataset_inference.cifar import split_rows
-    from stealkit.dataset_inference.regressor import verify_dataset
-    from stealkit.plots import plot_margins
-
-    labels = dict(labels)
-    if not labels or any(name not in embeddings for name in labels):
-        raise ValueError("Every member in 'labels' needs an embedding in 'embeddings'.")
-    held_out = {name: split_rows(embeddings[name])[2:] for name in labels}
-    n = min(len(private) for private, _ in held_out.values())
-    suspect = W.Dropdown(options=[(label, name) for name, label in labels.items()],
-                         description="suspect")
-    m = W.IntSlider(value=min(10, n), min=2, max=n, description="m", continuous_update=False)
-    draw = W.IntSlider(value=0, min=0, max=max_draw, description="draw", continuous_update=False)
-    out = W.Output()
-
-    def show(*_):
-        out.clear_output(wait=True)
-        with out:
-            private, public = held_out[suspect.value]
-            result = verify_dataset(regressor, private, public, m=m.value, rng=draw.value)
-            fig, ax = plt.subplots(figsize=(6.5, 4))
-            plot_margins(result.private_scores, result.public_scores, test=result.test, ax=ax)
-            ax.set(xlabel="regressor score g (−1: looks private)",
-                   title=f"{labels[suspect.value]}, m = {m.value}: {result.verdict} "
-                         f"(p = {result.p_value:.2g})")
-            plt.show()
-
-    for control in (suspect, m, draw):
-        control.observe(show, names="value")
-    show()
-    return W.VBox([W.HBox([suspect, m, draw]), out])

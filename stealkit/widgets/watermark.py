@@ -1,4 +1,4 @@
-"""Widgets of notebook 04: each control change is one package call and one plot."""
+"""Widgets of notebook 04 (entangled watermarks): each change is one package call and one plot."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ from typing import Any
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-from stealkit.watermark._plot import plot_p_values, plot_snnl_clusters
-from stealkit.watermark.analysis import toy_clusters
-from stealkit.watermark.snnl import snnl
+from stealkit.plots.watermark import plot_snnl_clusters, plot_watermark_p_values
 
-__all__ = ["interactive_snnl", "interactive_ownership"]
+__all__ = ["interactive_snnl", "interactive_watermark_ownership"]
 
 
 def interactive_snnl(*, n_samples: int = 60, rng: int = 0) -> W.Widget:
@@ -23,6 +20,12 @@ def interactive_snnl(*, n_samples: int = 60, rng: int = 0) -> W.Widget:
     same ``rng``, so only the separation moves them) and computes
     :func:`~stealkit.watermark.snnl`.
     """
+    # Imported here: torch is needed by this widget only, not by every notebook's widgets.
+    import torch
+
+    from stealkit.watermark.analysis import toy_clusters
+    from stealkit.watermark.snnl import snnl
+
     separation = W.FloatSlider(value=2.0, min=0.0, max=8.0, step=0.25, description="separation")
     log_t = W.FloatSlider(value=0.0, min=-2.0, max=2.0, step=0.1, description="log₁₀ T",
                           readout_format=".1f")
@@ -45,7 +48,7 @@ def interactive_snnl(*, n_samples: int = 60, rng: int = 0) -> W.Widget:
     return W.VBox([W.HBox([separation, log_t]), metric, out])
 
 
-def interactive_ownership(verifications: dict[str, Any]) -> W.Widget:
+def interactive_watermark_ownership(verifications: dict[str, Any]) -> W.Widget:
     """Pick how many queries the verifier spends; see each suspect's median p-value there.
 
     ``verifications`` maps a suspect's name to a
@@ -63,7 +66,7 @@ def interactive_ownership(verifications: dict[str, Any]) -> W.Widget:
         out.clear_output(wait=True)
         with out:
             fig, ax = plt.subplots(figsize=(7, 4.2))
-            plot_p_values(verifications, ax=ax)
+            plot_watermark_p_values(verifications, ax=ax)
             ax.axvline(m.value, color="black", lw=1)
             plt.show()
             for name, v in verifications.items():

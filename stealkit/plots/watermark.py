@@ -1,8 +1,11 @@
-"""Figures of notebook 04: results in, an Axes out.
+"""Figures of entangled watermarks (notebook 04, Jia et al. 2021): results in, an Axes out.
 
 They train nothing, query nothing and never call ``plt.show()``. The victim
-is drawn in :data:`stealkit.plots.VICTIM`, extracted copies in
-:data:`stealkit.plots.EXTRACTED`, as everywhere in the course.
+is drawn in :data:`~stealkit.plots.VICTIM`, extracted copies in
+:data:`~stealkit.plots.EXTRACTED`, watermarked inputs in
+:data:`~stealkit.plots.WATERMARKED`, target-class inputs in
+:data:`~stealkit.plots.TARGET` and models without the watermark in
+:data:`~stealkit.plots.CLEAN`.
 """
 
 from __future__ import annotations
@@ -15,33 +18,22 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from stealkit.plots import EXTRACTED, VICTIM
+from stealkit.plots._style import CLEAN, EXTRACTED, TARGET, VICTIM, WATERMARKED, _ax
 
 __all__ = [
-    "WATERMARKED",
-    "TARGET",
-    "CLEAN",
     "plot_snnl_clusters",
     "plot_activation_patterns",
     "plot_trigger_search",
     "plot_snnl_history",
     "plot_representations",
     "plot_watermark_success",
-    "plot_p_values",
+    "plot_watermark_p_values",
     "plot_removal",
     "plot_neural_cleanse",
 ]
 
-#: Watermarked inputs and target-class inputs in every figure of the notebook.
-WATERMARKED = "#d62728"
-TARGET = "#2ca02c"
-#: Models trained without the watermark.
-CLEAN = "#7f7f7f"
+#: One colour per layer in the SNNL history.
 LAYER_COLORS = ("#1b9e77", "#7570b3", "#d95f02")
-
-
-def _ax(ax: Axes | None) -> Axes:
-    return plt.gca() if ax is None else ax
 
 
 def plot_snnl_clusters(clusters: Any, *, value: float, temperature: float,
@@ -165,7 +157,7 @@ def plot_watermark_success(success: Mapping[str, float], *, ax: Axes | None = No
     return ax
 
 
-def plot_p_values(verifications: Mapping[str, Any], *, ax: Axes | None = None) -> Axes:
+def plot_watermark_p_values(verifications: Mapping[str, Any], *, ax: Axes | None = None) -> Axes:
     """Median p-value of the ownership test against the number of queries to the suspect."""
     ax = _ax(ax)
     for name, v in verifications.items():

@@ -1,0 +1,52 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from stealkit.widgets import interactive_linear_toy  # noqa: E402
+
+
+def test_interactive_linear_toy_reacts(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from stealkit.dataset_inference import linear_toy
+
+    trials = []
+    real = linear_toy.trial
+    monkeypatch.setattr(linear_toy, "trial", lambda **kw: trials.append((kw, real(**kw))) or trials[-1][1])
+    w = interactive_linear_toy(rng=0)
+    (_k, D, _sigma), (n_train, m, alpha) = w.children[0].children, w.children[1].children
+    n_train.value = 10
+    assert m.max == 10 and m.value <= 10
+    D.value, alpha.value = 4, 0.05
+    # Each change re-simulates with the new setting and draws that simulation.
+    kw, t = trials[-1]
+    assert (kw["n_noise"], kw["significance"], kw["n_train"]) == (4, 0.05, 10)
+    victim_ax, independent_ax = plt.gcf().axes
+    assert victim_ax.get_title() == f"victim: {t.victim_test.verdict} (p = {t.victim_test.p_value:.2g})"
+    assert independent_ax.get_title().startswith(f"independent: {t.independent_test.verdict}")
+    plt.close("all")
+
+
+def test_interactive_zoo_ownership_reacts():
+    import matplotlib.pyplot as plt
+
+    from stealkit.dataset_inference import train_regressor
+    from stealkit.widgets import interactive_zoo_ownership
+
+    rng = np.random.default_rng(0)
+
+    def member(shift):  # 40 private then 40 public rows of 3 distances
+        return np.exp(np.vstack([rng.normal(shift, 0.3, (40, 3)), rng.normal(0.0, 0.3, (40, 3))]))
+
+    embeddings = {"V": member(1.0), "I": member(0.0)}
+    regressor = train_regressor(embeddings["V"][:20], embeddings["V"][40:60], epochs=100, rng=0)
+    w = interactive_zoo_ownership(regressor, embeddings, {"V": "victim", "I": "independent"})
+    suspect, m, _draw = w.children[0].children
+    assert m.max == 20 and "victim" in plt.gcf().axes[0].get_title()
+    suspect.value = "I"
+    assert "independent" in plt.gcf().axes[0].get_title()
+    plt.close("all")
+    with pytest.raises(ValueError, match="needs an embedding"):
+        interactive_zoo_ownership(regressor, embeddings, {"X": "missing"})

@@ -1,0 +1,56 @@
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from stealkit.plots import LOWD_MEEK_STEPS  # noqa: E402
+from stealkit.widgets import interactive_lowd_meek, interactive_retraining  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def victim():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    return LogisticRegression().fit(X, (X[:, 0] + 0.5 * X[:, 1] > 0.2).astype(int))
+
+
+def spent(printed):
+    return int(re.search(r"(\d+) queries in all", printed).group(1))
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_interactive_lowd_meek_reruns_at_each_granularity_and_step(victim, capsys):
+    # Outside a kernel the Output widget lets prints through to stdout.
+    w = interactive_lowd_meek(victim, rng=0)
+    step, eps = w.children[0].children
+    assert eps.value == 1e-3 and plt.gcf().axes[0].get_title() == LOWD_MEEK_STEPS[3]
+    coarse = capsys.readouterr().out
+    eps.value = 1e-6
+    fine = capsys.readouterr().out
+    # A finer granularity takes more line-search queries.
+    assert spent(fine) > spent(coarse)
+    step.value = 1
+    assert plt.gcf().axes[0].get_title() == LOWD_MEEK_STEPS[0]
+
+
+def test_interactive_retraining_draws_the_chosen_strategy_and_round(victim):
+    r = interactive_retraining(victim, model="logistic", n_queries=30, rounds=3, rng=0)
+    strategy, (_queries, rnd) = r.children[0], r.children[1].children
+    assert strategy.value == "adaptive" and rnd.value == 3
+    assert plt.gcf().axes[0].get_title().startswith("adaptive, round 3 of 3: 1 − R_unif = ")
+    strategy.value = "uniform"
+    # Uniform retraining is one round: the round shown is clipped to it.
+    assert plt.gcf().axes[0].get_title().startswith("uniform, round 1 of 1: ")
+    strategy.value = "adaptive"
+    rnd.value = 1
+    assert plt.gcf().axes[0].get_title().startswith("adaptive, round 1 of 3: ")
