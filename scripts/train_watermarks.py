@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.output is not None:
         schedule = replace(schedule, output=args.output)
     start = time.perf_counter()
-    suite = train_suite(seed=args.seed, schedule=schedule, progress=not args.no_progress)
+    suite = train_suite(rng=args.seed, schedule=schedule, progress=not args.no_progress)
     command = "python scripts/train_watermarks.py " + shlex.join(
         sys.argv[1:] if argv is None else argv
     )

@@ -65,7 +65,7 @@ def setup(seed: int = 0, *, torch_threads: int | None = None,
         Limit numpy's and scipy's BLAS to this many threads (None: leave it).
         The course's matrices are small, and a multi-threaded OpenBLAS that
         shares a 2-core machine with any other busy process spins instead of
-        working: we measured a 2-second solve take a minute.
+        working, which can slow a solve down many times over.
     """
     if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
         raise ValueError(f"The 'seed' parameter must be a non-negative int. Got {seed!r} instead.")

@@ -29,9 +29,11 @@ from stealkit.attacks.path_finding import (
     PathFindingResult,
     extract_tree,
 )
+from stealkit.attacks.results import AttackResult
 from stealkit.attacks.retraining import RetrainingResult, extract_by_retraining
 
 __all__ = [
+    "AttackResult",
     "EquationSolvingResult",
     "LinearModel",
     "extract_logistic",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
@@ -106,6 +106,8 @@ class PipelineExtractionResult:
         (an input equal to a true edge lands in the same bin as for the victim).
     queries : ndarray of shape (n_queries, n_features)
         Every raw query, in order.
+    answers : ndarray of shape (n_queries, n_classes)
+        The oracle's probability vector for each query.
     stage : ndarray of str, shape (n_queries,)
         What each query was for (see :data:`STAGES`).
     epsilon : float
@@ -120,6 +122,7 @@ class PipelineExtractionResult:
     encodings: dict[str, str]
     edges: dict[str, np.ndarray]
     queries: np.ndarray
+    answers: np.ndarray = field(repr=False)
     stage: np.ndarray
     epsilon: float
     seconds: float
@@ -136,6 +139,7 @@ class _Recorder:
         self.oracle = oracle
         self.n_classes = n_classes
         self.X: list[np.ndarray] = []
+        self.P: list[np.ndarray] = []
         self.R: list[np.ndarray] = []
         self.stage: list[str] = []
 
@@ -151,6 +155,7 @@ class _Recorder:
                 "ratios this attack solves for are undefined (a rounded or top-k API?)."
             )
         self.X.append(X)
+        self.P.append(P)
         self.R.append(R)
         self.stage += [stage] * len(X)
         return R
@@ -308,6 +313,7 @@ def extract_pipeline(
         encodings=encodings,
         edges=edges,
         queries=X,
+        answers=np.vstack(ask_.P),
         stage=np.array(ask_.stage),
         epsilon=epsilon,
         seconds=time.perf_counter() - t0,

@@ -21,7 +21,8 @@ searches between random pairs of differently labelled points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from math import comb
 from numbers import Real
 from typing import Any
@@ -122,6 +123,10 @@ class LowdMeekResult:
         The points found within ``epsilon`` of the boundary; the first is x₀.
     queries : ndarray of shape (n_queries, n_features)
         Every query, in the order sent.
+    answers : ndarray of shape (n_queries,)
+        The oracle's label for each query.
+    seconds : float
+        Wall-clock time of the attack.
     stage : ndarray of shape (n_queries,)
         For each query: 0 searching for x⁺ and x⁻, 1 the line search to x₀
         (for a polynomial kernel: every line search), 2 the walks from
@@ -136,6 +141,8 @@ class LowdMeekResult:
     negative: np.ndarray
     boundary: np.ndarray
     queries: np.ndarray
+    answers: np.ndarray = field(repr=False)
+    seconds: float = field(repr=False)
     stage: np.ndarray
     epsilon: float
 
@@ -147,11 +154,13 @@ class _Meter:
     def __init__(self, oracle: Oracle):
         self.oracle = oracle
         self.X: list[np.ndarray] = []
+        self.answers: list[np.ndarray] = []
         self.stage: list[np.ndarray] = []
 
     def __call__(self, X: np.ndarray, stage: int) -> np.ndarray:
         answer = np.asarray(self.oracle(X))
         self.X.append(np.array(X, dtype=np.float64))
+        self.answers.append(answer)
         self.stage.append(np.full(len(X), stage))
         return answer
 
@@ -331,6 +340,7 @@ def lowd_meek(
             f"{len(oracle.classes)} entries: {list(oracle.classes)}."
         )
 
+    t0 = time.perf_counter()
     start = oracle.n_queries
     meter = _Meter(oracle)
     n_terms = comb(n_features + degree, degree) - 1
@@ -389,4 +399,6 @@ def lowd_meek(
         queries=np.concatenate(meter.X),
         stage=np.concatenate(meter.stage),
         epsilon=epsilon,
+        answers=np.concatenate(meter.answers),
+        seconds=time.perf_counter() - t0,
     )

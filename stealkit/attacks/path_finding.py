@@ -37,6 +37,7 @@ query per missing feature.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -287,6 +288,8 @@ class PathFindingResult:
         Which variant ran.
     epsilon : float
         The grid step of the line searches.
+    seconds : float
+        Wall-clock time of the attack (both oracles).
     """
 
     model: ExtractedTree
@@ -294,6 +297,7 @@ class PathFindingResult:
     leaves: tuple[Leaf, ...] = field(repr=False)
     queries: np.ndarray = field(repr=False)
     answers: np.ndarray = field(repr=False)
+    seconds: float = field(repr=False)
     steps: tuple[str, ...] = field(repr=False)
     n_label_queries: int
     incomplete_queries: bool
@@ -636,6 +640,7 @@ def extract_tree(
         )
     rng = np.random.default_rng(rng)
 
+    t0 = time.perf_counter()
     dom = _Domain(features, epsilon)
     finder = _PathFinder(oracle, dom)
     if incomplete_queries:
@@ -658,6 +663,7 @@ def extract_tree(
         leaves=model.leaves,
         queries=queries,
         answers=np.array(finder.trace_ids),
+        seconds=time.perf_counter() - t0,
         steps=tuple(finder.trace_steps),
         n_label_queries=n_label_queries,
         incomplete_queries=bool(incomplete_queries),

@@ -27,8 +27,9 @@ intermediate points of line searches included, goes into the training set.
 
 from __future__ import annotations
 
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -85,43 +86,41 @@ class RetrainingResult:
         every labelled query.
     n_queries : int
         Queries spent (always the ``n_queries`` asked for).
+    queries : ndarray of shape (n_queries, n_features)
+        Every query, in the order sent.
+    answers : ndarray of shape (n_queries,)
+        The oracle's label for each query.
+    seconds : float
+        Wall-clock time of the attack (queries and local training).
     strategy : str
         How the queries were chosen.
-    queries, labels : tuple of ndarray
-        The points sent in each round and the labels the oracle returned
-        (one round for ``"uniform"`` and ``"line_search"``).
+    round_queries, round_labels : tuple of ndarray
+        The same queries and labels split by round (one round for
+        ``"uniform"`` and ``"line_search"``).
     models : tuple of estimators
         The local model after each round; the last is :attr:`model`.
     """
 
     model: Any
     n_queries: int
+    queries: np.ndarray = field(repr=False)
+    answers: np.ndarray = field(repr=False)
+    seconds: float = field(repr=False)
     strategy: str
-    queries: tuple[np.ndarray, ...]
-    labels: tuple[np.ndarray, ...]
-    models: tuple[Any, ...]
+    round_queries: tuple[np.ndarray, ...] = field(repr=False)
+    round_labels: tuple[np.ndarray, ...] = field(repr=False)
+    models: tuple[Any, ...] = field(repr=False)
 
     @property
     def n_rounds(self) -> int:
-        return len(self.queries)
+        return len(self.round_queries)
 
     @property
     def queries_per_round(self) -> tuple[int, ...]:
-        return tuple(len(q) for q in self.queries)
-
-    @property
-    def X(self) -> np.ndarray:
-        """Every query, in the order sent."""
-        return np.concatenate(self.queries)
-
-    @property
-    def y(self) -> np.ndarray:
-        """The oracle's labels for :attr:`X`."""
-        return np.concatenate(self.labels)
+        return tuple(len(q) for q in self.round_queries)
 
 
-# --------------------------------------------------------------------------- local models
-def local_model(model: str, *, random_state: int | None = None) -> Any:
+def local_model(model: str, *, rng: int | np.random.Generator | None = None) -> Any:
     """The unfitted scikit-learn estimator the attacker trains for a model family.
 
     ``"logistic"`` is binary logistic regression (one-vs-rest beyond two
@@ -130,6 +129,9 @@ def local_model(model: str, *, random_state: int | None = None) -> Any:
     (Tramèr et al.'s MLP). Regularisation is weak: the labels are the
     victim's, free of noise, and the copy should follow its boundary rather
     than generalise.
+
+    ``rng`` seeds the MLP's initial weights (an int is passed to scikit-learn
+    as is; a generator gives one draw); the other families are deterministic.
     """
     if model == "logistic":
         return OneVsRestClassifier(LogisticRegression(C=1e4, max_iter=5000))
@@ -144,12 +146,21 @@ def local_model(model: str, *, random_state: int | None = None) -> Any:
             solver="lbfgs",
             alpha=1e-5,
             max_iter=2000,
-            random_state=random_state,
+            random_state=_sklearn_seed(rng),
         )
     raise ValueError(
         f"The 'model' parameter must be one of {', '.join(map(repr, MODELS))} or an "
         f"unfitted scikit-learn classifier. Got {model!r} instead."
     )
+
+
+def _sklearn_seed(rng: int | np.random.Generator | None) -> int | None:
+    """scikit-learn's ``random_state``: None and ints as they are, a generator's next draw."""
+    if rng is None:
+        return None
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        return int(rng)
+    return int(check_rng(rng).integers(2**31 - 1))
 
 
 def _check_model(model: Any) -> Any:
@@ -169,7 +180,7 @@ def _fit(model: Any, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> 
     seed = int(rng.integers(2**31 - 1))
     if len(np.unique(y)) < 2:
         return DummyClassifier(strategy="most_frequent").fit(X, y)
-    est = local_model(model, random_state=seed) if isinstance(model, str) else clone(model)
+    est = local_model(model, rng=seed) if isinstance(model, str) else clone(model)
     if "random_state" in est.get_params():
         est.set_params(random_state=seed)
     with warnings.catch_warnings():
@@ -354,6 +365,7 @@ def extract_by_retraining(
     def sample(n: int) -> np.ndarray:
         return draw(n, n_features, low=low, high=high, sampler=sampler, rng=rng)
 
+    t0 = time.perf_counter()
     start = oracle.n_queries
     # The local problems are small: one BLAS thread is as fast, and several threads on a
     # shared 2-core machine (Binder) slow every fit down tenfold.
@@ -367,8 +379,11 @@ def extract_by_retraining(
     return RetrainingResult(
         model=models[-1],
         n_queries=oracle.n_queries - start,
+        queries=np.concatenate(Xs),
+        answers=np.concatenate(ys),
+        seconds=time.perf_counter() - t0,
         strategy=strategy,
-        queries=tuple(Xs),
-        labels=tuple(ys),
+        round_queries=tuple(Xs),
+        round_labels=tuple(ys),
         models=tuple(models),
     )

@@ -102,7 +102,7 @@ def seed_row(
     recording ``command``). ``"minutes"`` is the row's wall-clock time.
     """
     start = time.perf_counter()
-    suite = train_suite(seed=seed, schedule=schedule, progress=False)
+    suite = train_suite(rng=seed, schedule=schedule, progress=False)
     if save is not None:
         save_suite(suite, save, command=command)
     m = suite.metrics

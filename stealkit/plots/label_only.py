@@ -132,12 +132,12 @@ def plot_retraining_round(result: Any, victim: Any, *, round: int | None = None,
     (both models are evaluated on it; lower it for victims that are slow to
     answer, such as SVMs with many support vectors).
     """
-    n = len(result.queries)
+    n = result.n_rounds
     k = n if round is None else int(round)
     if not 1 <= k <= n:
         raise ValueError(f"'round' must be between 1 and {n}. Got {round!r}.")
     ax = _ax(ax)
-    earlier = np.concatenate(result.queries[: k - 1]) if k > 1 else None
+    earlier = np.concatenate(result.round_queries[: k - 1]) if k > 1 else None
     plot_decision_boundary(victim, result.models[k - 1], bounds=bounds, resolution=resolution,
                            ax=ax)
     handles = []
@@ -145,7 +145,7 @@ def plot_retraining_round(result: Any, victim: Any, *, round: int | None = None,
         ax.scatter(earlier[:, 0], earlier[:, 1], s=12, c="#9a9a9a", marker="x", lw=1, zorder=3)
         handles.append(plt.Line2D([], [], color="#9a9a9a", marker="x", ls="",
                                   label=f"earlier queries ({len(earlier)})"))
-    now = result.queries[k - 1]
+    now = result.round_queries[k - 1]
     ax.scatter(now[:, 0], now[:, 1], s=22, c=EXTRACTED, edgecolors=QUERIES, lw=0.5, zorder=4)
     label = f"queries ({len(now)})" if n == 1 else f"round {k} ({len(now)})"
     handles.append(plt.Line2D([], [], color=EXTRACTED, marker="o", ls="", mec=QUERIES,

@@ -236,8 +236,12 @@ def _label_api(model: nn.Module, output: str) -> Oracle:
 
 
 def evaluate(suite_models: dict[str, nn.Module], watermarks: dict[str, Watermark],
-             split: MnistSplit, *, seed: int) -> dict[str, Any]:
-    """Accuracy, watermark success and the ownership tests of a suite's models."""
+             split: MnistSplit, *, rng: int) -> dict[str, Any]:
+    """Accuracy, watermark success and the ownership tests of a suite's models.
+
+    Every ownership test draws from ``rng`` afresh (an int seed), so each is
+    reproducible on its own.
+    """
     acc = {k: mnist_accuracy(m, split.X_test, split.y_test) for k, m in suite_models.items()}
     ewe_wm, bd_wm = watermarks["ewe"], watermarks["backdoor"]
     X_src = split.X_source(ewe_wm.source)
@@ -254,12 +258,12 @@ def evaluate(suite_models: dict[str, nn.Module], watermarks: dict[str, Watermark
     for name, wm in (("extracted_ewe", ewe_wm), ("extracted_backdoor", bd_wm),
                      ("independent", ewe_wm), ("extracted_clean", ewe_wm)):
         v = verify_watermark(suite_models[name], suite_models["clean"], X_src, watermark=wm,
-                             rng=seed)
+                             rng=rng)
         tests[name] = {"p_value": v.test.p_value, "queries_needed": v.queries_needed,
                        "verdict": v.verdict, "clean_success": v.clean_success}
     # A stricter reference: the owner's clean model stolen the same way (an innocent copy).
     v = verify_watermark(suite_models["extracted_ewe"], suite_models["extracted_clean"], X_src,
-                         watermark=ewe_wm, rng=seed)
+                         watermark=ewe_wm, rng=rng)
     tests["extracted_ewe_vs_clean_copy"] = {
         "p_value": v.test.p_value, "queries_needed": v.queries_needed, "verdict": v.verdict,
         "clean_success": v.clean_success}
@@ -269,7 +273,7 @@ def evaluate(suite_models: dict[str, nn.Module], watermarks: dict[str, Watermark
 
 def train_suite(
     *,
-    seed: int = 0,
+    rng: int | np.random.Generator = 0,
     schedule: Schedule | None = None,
     data: Any = None,
     device: Any = None,
@@ -279,9 +283,11 @@ def train_suite(
 
     Parameters
     ----------
-    seed : int
+    rng : int or numpy.random.Generator, default=0
         Every random choice (initial weights, batch orders, which watermark
-        images) derives from it.
+        images) derives from one int seed: ``rng`` itself, or one draw from a
+        generator. The suite records it (:attr:`Suite.seed`), so a run can be
+        repeated.
     schedule : Schedule, optional
         Default :class:`Schedule()`; see its cost in ``scripts/train_watermarks.py``.
     data : ImageDataset, optional
@@ -294,7 +300,15 @@ def train_suite(
     -------
     Suite
     """
-    seed = check_int(seed, "seed", minimum=0)
+    if isinstance(rng, np.random.Generator):
+        seed = int(rng.integers(2**31))
+    elif (is_int := isinstance(rng, int | np.integer) and not isinstance(rng, bool)) and rng >= 0:
+        seed = int(rng)
+    else:
+        raise (ValueError if is_int else TypeError)(
+            "The 'rng' parameter must be a non-negative int or a numpy.random.Generator. "
+            f"Got {type(rng).__name__} {rng!r} instead."
+        )
     schedule = Schedule() if schedule is None else schedule
     if not isinstance(schedule, Schedule):
         raise TypeError(f"The 'schedule' parameter must be a Schedule. Got {schedule!r}.")
@@ -358,7 +372,7 @@ def train_suite(
     models["independent"] = _half_round(ind)
 
     watermarks = {"backdoor": bd.watermark, "ewe": ewe.watermark}
-    metrics = evaluate(models, watermarks, split, seed=seed)
+    metrics = evaluate(models, watermarks, split, rng=seed)
     metrics["trigger_search"] = {"rank": ewe.search.rank,
                                  "false_positive": ewe.search.false_positive}
     metrics["n_queries"] = len(split.X_attacker)

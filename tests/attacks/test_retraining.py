@@ -46,9 +46,9 @@ def test_spends_exactly_its_budget(strategy, n_queries):
     result = extract_by_retraining(oracle, n_features=5, n_queries=n_queries, strategy=strategy,
                                    rng=0)
     assert oracle.n_queries == result.n_queries == n_queries
-    assert sum(result.queries_per_round) == n_queries == len(result.X) == len(result.y)
+    assert sum(result.queries_per_round) == n_queries == len(result.queries) == len(result.answers)
     assert result.model is result.models[-1]
-    np.testing.assert_array_equal(result.y, victim.predict(result.X))
+    np.testing.assert_array_equal(result.answers, victim.predict(result.queries))
 
 
 @pytest.mark.parametrize(("n_queries", "rounds", "sizes"),
@@ -58,7 +58,7 @@ def test_adaptive_rounds_split_the_budget(n_queries, rounds, sizes):
     result = extract_by_retraining(oracle, n_features=5, n_queries=n_queries,
                                    strategy="adaptive", rounds=rounds, rng=0)
     assert result.queries_per_round == sizes
-    assert result.n_rounds == len(result.models) == len(result.labels) == rounds
+    assert result.n_rounds == len(result.models) == len(result.round_labels) == rounds
     assert oracle.n_queries == n_queries
 
 
@@ -67,7 +67,7 @@ def test_adaptive_queries_gather_on_the_boundary():
     result = extract_by_retraining(label_oracle(victim), n_features=2, n_queries=200,
                                    strategy="adaptive", rng=0)
     w, b = victim.coef_[0], victim.intercept_[0]
-    distance = [np.abs(q @ w + b).mean() / np.linalg.norm(w) for q in result.queries]
+    distance = [np.abs(q @ w + b).mean() / np.linalg.norm(w) for q in result.round_queries]
     assert distance[-1] < 0.5 * distance[0]  # the last round sits much nearer than the first
 
 
@@ -94,11 +94,11 @@ def test_reproducible_with_a_seed(strategy):
     two = extract_by_retraining(label_oracle(victim), n_features=3, n_queries=60,
                                 strategy=strategy, model="softmax",
                                 rng=np.random.default_rng(5))
-    np.testing.assert_array_equal(one.X, two.X)
+    np.testing.assert_array_equal(one.queries, two.queries)
     np.testing.assert_array_equal(one.model.coef_, two.model.coef_)
     other = extract_by_retraining(label_oracle(victim), n_features=3, n_queries=60,
                                   strategy=strategy, model="softmax", rng=6)
-    assert not np.array_equal(one.X, other.X)
+    assert not np.array_equal(one.queries, other.queries)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -129,7 +129,7 @@ def test_sampler_and_single_class():
 
     result = extract_by_retraining(label_oracle(victim), n_features=3, n_queries=30,
                                    sampler=sampler, rng=0)
-    assert set(np.unique(result.X)) <= {0.0, 1.0} and seen == [30]
+    assert set(np.unique(result.queries)) <= {0.0, 1.0} and seen == [30]
     # a victim answering one class everywhere: the copy is constant, nothing breaks
     constant = Oracle(lambda X: np.zeros(len(X), int), n_features=3, output="label")
     for strategy in STRATEGIES:

@@ -36,11 +36,11 @@ def test_plot_retraining_round_draws_that_rounds_queries(victim):
                                    n_queries=40, strategy="adaptive", rounds=4, rng=0)
     fig, (a, b) = plt.subplots(1, 2)
     assert plots.plot_retraining_round(attack, victim, round=1, resolution=40, ax=a) is a
-    np.testing.assert_array_equal(a.collections[-1].get_offsets(), attack.queries[0])
+    np.testing.assert_array_equal(a.collections[-1].get_offsets(), attack.round_queries[0])
     plots.plot_retraining_round(attack, victim, resolution=40, ax=b)  # the last round
     earlier, now = b.collections[-2:]
-    np.testing.assert_array_equal(earlier.get_offsets(), np.concatenate(attack.queries[:3]))
-    np.testing.assert_array_equal(now.get_offsets(), attack.queries[3])
+    np.testing.assert_array_equal(earlier.get_offsets(), np.concatenate(attack.round_queries[:3]))
+    np.testing.assert_array_equal(now.get_offsets(), attack.round_queries[3])
     with pytest.raises(ValueError, match="'round' must be between 1 and 4"):
         plots.plot_retraining_round(attack, victim, round=5)
     plt.close(fig)

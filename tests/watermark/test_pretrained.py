@@ -15,6 +15,7 @@ from stealkit.watermark.pretrained import (
     load_suite,
     mnist_split,
     save_suite,
+    train_suite,
 )
 
 
@@ -109,3 +110,10 @@ def test_schedule_and_split_checks():
     assert len(split.X_source(1)) == 1
     with pytest.raises(ValueError, match=r"'n_owner' parameter must be an int in \[1, 9\]"):
         mnist_split(Data(), n_owner=10)
+
+
+@pytest.mark.parametrize(("rng", "error"), [(-1, ValueError), ("x", TypeError), (1.5, TypeError),
+                                            (True, TypeError)])
+def test_train_suite_checks_its_rng_before_any_work(rng, error):
+    with pytest.raises(error, match="'rng' parameter must be a non-negative int or a numpy"):
+        train_suite(rng=rng, data="never loaded")
