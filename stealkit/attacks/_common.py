@@ -1,4 +1,4 @@
-"""Argument checks and query helpers shared by the equation-solving attacks.
+"""Query helpers and problem checks shared by the equation-solving attacks.
 
 Every attack validates all of its arguments with these before its first query,
 so a bad argument never costs the attacker anything.
@@ -7,52 +7,15 @@ so a bad argument never costs the attacker anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from stealkit.oracle import Oracle, QueryBudgetExceeded
+from stealkit._validation import check_budget, check_int, check_oracle, check_rng
+from stealkit.oracle import Oracle
 
 Sampler = Callable[..., np.ndarray]
-
-
-def check_proba_oracle(oracle: Any) -> Oracle:
-    if not isinstance(oracle, Oracle):
-        raise TypeError(
-            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
-        )
-    if oracle.output != "proba":
-        raise ValueError(
-            "Equation-solving attacks need an oracle that answers class probabilities "
-            f"(output='proba'). Got output={oracle.output!r}."
-        )
-    return oracle
-
-
-def check_int(value: Any, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"The '{name}' parameter must be an int >= {minimum}. "
-            f"Got {type(value).__name__} {value!r} instead."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"The '{name}' parameter must be an int >= {minimum}. Got {value} instead."
-        )
-    return int(value)
-
-
-def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    rule = "a non-negative" if allow_zero else "a positive"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(
-            f"The '{name}' parameter must be {rule} number. "
-            f"Got {type(value).__name__} {value!r} instead."
-        )
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"The '{name}' parameter must be {rule} number. Got {value!r} instead.")
-    return float(value)
 
 
 def check_n_features(oracle: Oracle, n_features: Any) -> int:
@@ -83,7 +46,7 @@ def check_problem(oracle: Any, n_features: Any, n_classes: Any) -> tuple[Oracle,
     oracle : Oracle
     n_features, n_classes : int
     """
-    oracle = check_proba_oracle(oracle)
+    oracle = check_oracle(oracle, output="proba")
     n_features = check_n_features(oracle, n_features)
     n_classes = check_n_classes(oracle, n_classes)
     return oracle, n_features, n_classes
@@ -107,33 +70,6 @@ def check_sampler(sampler: Any) -> Sampler | None:
             f"Got {type(sampler).__name__}."
         )
     return sampler
-
-
-def check_choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(
-            f"The '{name}' parameter must be one of {', '.join(map(repr, allowed))}. "
-            f"Got {value!r} instead."
-        )
-    return value
-
-
-def check_rng(rng: Any) -> np.random.Generator:
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "The 'rng' parameter must be None, a non-negative int or a numpy.random.Generator. "
-            f"Got {type(rng).__name__} {rng!r} instead."
-        ) from None
-
-
-def check_budget(oracle: Oracle, n_queries: int) -> None:
-    """Raise before any query if the oracle's budget cannot cover ``n_queries``."""
-    if oracle.remaining is not None and oracle.remaining < n_queries:
-        raise QueryBudgetExceeded(
-            budget=oracle.budget, n_queries=oracle.n_queries, requested=n_queries
-        )
 
 
 def check_queries(

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 
-from stealkit.attacks._common import check_choice, check_int, log_proba, resolution
+from stealkit._validation import check_choice, check_int
+from stealkit.attacks._common import log_proba, resolution
 
 LOSSES = ("auto", "log_ratio", "cross_entropy")
 

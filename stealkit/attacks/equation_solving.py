@@ -24,16 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 
+from stealkit._validation import check_budget, check_choice, check_int, check_positive, check_rng
 from stealkit.attacks._common import (
     Sampler,
     check_box,
-    check_budget,
-    check_choice,
-    check_int,
-    check_positive,
     check_problem,
     check_queries,
-    check_rng,
     check_sampler,
     draw_and_ask,
     log_proba,

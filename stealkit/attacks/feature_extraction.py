@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 from scipy.special import softmax
 
-from stealkit.attacks._common import ask, check_int, check_positive, check_proba_oracle
+from stealkit._validation import check_int, check_oracle, check_positive
+from stealkit.attacks._common import ask
 from stealkit.oracle import Oracle
 from stealkit.victims import ENCODINGS, encode
 
@@ -236,7 +237,7 @@ def extract_pipeline(
         If the budget runs out during the attack; how many queries the line
         searches take is not known in advance.
     """
-    oracle = check_proba_oracle(oracle)
+    oracle = check_oracle(oracle, output="proba")
     features = _check_features(features, oracle.n_features)
     epsilon = check_positive(epsilon, "epsilon")
     n_grid = check_int(n_grid, "n_grid", minimum=2)

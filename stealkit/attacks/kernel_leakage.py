@@ -24,10 +24,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.special import log_softmax
 
+from stealkit._validation import check_int, check_positive
 from stealkit.attacks._common import (
     Sampler,
-    check_int,
-    check_positive,
     check_problem,
     check_queries,
     draw_and_ask,

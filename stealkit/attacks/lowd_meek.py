@@ -24,12 +24,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from math import comb
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from stealkit.attacks._common import check_box, check_int, check_n_features, check_rng
+from stealkit._validation import check_int, check_oracle, check_positive, check_rng
+from stealkit.attacks._common import check_box, check_n_features
 from stealkit.oracle import Oracle
 
 __all__ = ["LinearClassifier", "LowdMeekResult", "lowd_meek", "line_search"]
@@ -41,31 +41,6 @@ _MAX_DOUBLINGS = 40
 
 
 # --------------------------------------------------------------------------- arguments
-def check_label_oracle(oracle: Any) -> Oracle:
-    """The oracle, if it is a stealkit.Oracle answering class labels (label-only attacks)."""
-    if not isinstance(oracle, Oracle):
-        raise TypeError(
-            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
-        )
-    if oracle.output != "label":
-        raise ValueError(
-            "Label-only attacks need an oracle that answers class labels (output='label'). "
-            f"Got output={oracle.output!r}."
-        )
-    return oracle
-
-
-def _check_epsilon(epsilon: Any) -> float:
-    if isinstance(epsilon, bool) or not isinstance(epsilon, Real):
-        raise TypeError(
-            f"The 'epsilon' parameter must be a positive number. "
-            f"Got {type(epsilon).__name__} {epsilon!r} instead."
-        )
-    if not 0 < epsilon < np.inf:
-        raise ValueError(f"The 'epsilon' parameter must be a positive number. Got {epsilon!r}.")
-    return float(epsilon)
-
-
 # --------------------------------------------------------------------------- the model
 class LinearClassifier:
     """sign(w·φ(x) + b) with scikit-learn's attributes; φ is x, or its monomials up to ``degree``.
@@ -328,10 +303,10 @@ def lowd_meek(
         If 10,000 uniform points in the box all have the same label, or (for
         ``degree=1``) if the victim does not behave like a linear classifier.
     """
-    oracle = check_label_oracle(oracle)
+    oracle = check_oracle(oracle, output="label")
     n_features = check_n_features(oracle, n_features)
     degree = check_int(degree, "degree", minimum=1)
-    epsilon = _check_epsilon(epsilon)
+    epsilon = check_positive(epsilon, "epsilon")
     low, high = check_box(low, high)
     rng = check_rng(rng)
     if oracle.classes is not None and len(oracle.classes) != 2:

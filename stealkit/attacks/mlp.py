@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import softmax
 
+from stealkit._validation import check_int
 from stealkit.attacks._common import (
     Sampler,
-    check_int,
     check_problem,
     check_queries,
     draw_and_ask,

@@ -22,14 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from stealkit.attacks._common import (
-    ask,
-    check_box,
-    check_budget,
-    check_int,
-    check_positive,
-    check_proba_oracle,
-)
+from stealkit._validation import check_budget, check_int, check_oracle, check_positive
+from stealkit.attacks._common import ask, check_box
 from stealkit.oracle import Oracle
 
 __all__ = ["InversionResult", "invert_model", "invert_oracle", "inversion_queries"]
@@ -228,7 +222,7 @@ def invert_oracle(
     QueryBudgetExceeded
         Before any query, if the budget cannot cover the search.
     """
-    oracle = check_proba_oracle(oracle)
+    oracle = check_oracle(oracle, output="proba")
     t = _target_index(target, oracle.classes, None)
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     step_size = check_positive(step_size, "step_size")

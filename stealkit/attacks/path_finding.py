@@ -41,12 +41,13 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Real
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_bool, check_int, check_oracle, check_positive, check_rng
 from stealkit.oracle import Oracle
 
 __all__ = [
@@ -349,13 +350,7 @@ def _check_features(features: Any, n_features: int) -> list:
 
 
 def _check_epsilon(epsilon: Any, features: list) -> float:
-    if isinstance(epsilon, bool) or not isinstance(epsilon, Real):
-        raise TypeError(
-            f"The 'epsilon' parameter must be a positive number. "
-            f"Got {type(epsilon).__name__} {epsilon!r} instead."
-        )
-    if not (math.isfinite(epsilon) and epsilon > 0):
-        raise ValueError(f"The 'epsilon' parameter must be a positive number. Got {epsilon}.")
+    epsilon = check_positive(epsilon, "epsilon")
     for f in features:
         if f.kind == "continuous" and (f.high - f.low) / epsilon > 2.0**52:
             raise ValueError(
@@ -617,28 +612,16 @@ def extract_tree(
     threshold to within ε. With shared identifiers a leaf can hide another
     one with the same identifier, and its predicates are then missed.
     """
-    if not isinstance(oracle, Oracle):
-        raise TypeError(
-            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
-        )
-    if oracle.output != "leaf":
-        raise ValueError(
-            "The 'oracle' parameter must answer leaf identifiers (output='leaf'). "
-            f"Got output={oracle.output!r}."
-        )
+    oracle = check_oracle(oracle, output="leaf")
     features = _check_features(features, oracle.n_features)
     epsilon = _check_epsilon(epsilon, features)
-    if not isinstance(incomplete_queries, (bool, np.bool_)):
-        raise TypeError(
-            "The 'incomplete_queries' parameter must be a bool. "
-            f"Got {type(incomplete_queries).__name__} {incomplete_queries!r} instead."
-        )
+    incomplete_queries = check_bool(incomplete_queries, "incomplete_queries")
     if label_oracle is not None and not callable(label_oracle):
         raise TypeError(
             "The 'label_oracle' parameter must be callable or None. "
             f"Got {type(label_oracle).__name__}."
         )
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
 
     t0 = time.perf_counter()
     dom = _Domain(features, epsilon)
@@ -681,11 +664,8 @@ def uniform_inputs(features: Sequence[Any], n_samples: int, *,
     """
     n = len(features) if isinstance(features, Sequence) else 0
     features = _check_features(features, n)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
-        raise ValueError(
-            f"The 'n_samples' parameter must be a non-negative int. Got {n_samples!r} instead."
-        )
-    rng = np.random.default_rng(rng)
+    n_samples = check_int(n_samples, "n_samples", minimum=0)
+    rng = check_rng(rng)
     X = np.empty((n_samples, len(features)))
     for i, f in enumerate(features):
         if f.kind == "continuous":

@@ -42,18 +42,9 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
-from stealkit.attacks._common import (
-    Sampler,
-    check_box,
-    check_budget,
-    check_choice,
-    check_int,
-    check_n_features,
-    check_rng,
-    check_sampler,
-    draw,
-)
-from stealkit.attacks.lowd_meek import check_label_oracle, line_search
+from stealkit._validation import check_budget, check_choice, check_int, check_oracle, check_rng
+from stealkit.attacks._common import Sampler, check_box, check_n_features, check_sampler, draw
+from stealkit.attacks.lowd_meek import line_search
 from stealkit.oracle import Oracle
 
 __all__ = [
@@ -346,7 +337,7 @@ def extract_by_retraining(
     QueryBudgetExceeded
         Before any query, if the oracle's budget cannot cover ``n_queries``.
     """
-    oracle = check_label_oracle(oracle)
+    oracle = check_oracle(oracle, output="label")
     n_features = check_n_features(oracle, n_features)
     n_queries = check_int(n_queries, "n_queries", minimum=1)
     strategy = check_choice(strategy, "strategy", STRATEGIES)

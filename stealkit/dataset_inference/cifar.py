@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_choice
 from stealkit.dataset_inference import zoo
 from stealkit.dataset_inference.embeddings import blind_walk, mingd
 from stealkit.dataset_inference.regressor import (
@@ -74,15 +75,6 @@ THREAT_MODELS = (
     "A_Q logit-query",
     "I independent",
 )
-
-
-def _check_method(method: Any) -> str:
-    if method not in METHODS:
-        raise ValueError(
-            f"The 'method' parameter must be one of {', '.join(map(repr, METHODS))}. "
-            f"Got {method!r}."
-        )
-    return method
 
 
 def row_order(threat_model: str) -> int:
@@ -138,7 +130,7 @@ def zoo_embeddings(
     the same directions; needs CIFAR-10 through
     :func:`stealkit.datasets.load_cifar10`).
     """
-    method = _check_method(method)
+    method = check_choice(method, "method", METHODS)
     folder = Path(folder)
     members = zoo.read_manifest(folder)["members"]
     if names is None:  # in the order of the paper's table

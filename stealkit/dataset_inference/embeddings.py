@@ -28,10 +28,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+
+from stealkit._validation import check_int, check_positive
 
 __all__ = [
     "NORMS",
@@ -53,28 +54,6 @@ WALK_SCALES = {"l1": 0.01, "l2": 0.005, "linf": 0.005}
 
 
 # --------------------------------------------------------------------------- checks
-def _check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None) -> int:
-    rule = f"an int >= {minimum}" if maximum is None else f"an int in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"The '{name}' parameter must be {rule}. Got {type(value).__name__} {value!r} instead."
-        )
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"The '{name}' parameter must be {rule}. Got {value} instead.")
-    return int(value)
-
-
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(
-            f"The '{name}' parameter must be a positive number. "
-            f"Got {type(value).__name__} {value!r} instead."
-        )
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"The '{name}' parameter must be a positive number. Got {value!r}.")
-    return float(value)
-
-
 def _check_norms(norms: Any) -> tuple[str, ...]:
     if isinstance(norms, str):
         norms = (norms,)
@@ -105,7 +84,7 @@ def _check_sizes(sizes: Any, name: str, defaults: Mapping[str, float], norms) ->
         raise ValueError(
             f"The '{name}' parameter has keys that are not norms: {unknown}; use {NORMS}."
         )
-    return {n: _check_positive(sizes.get(n, defaults[n]), f"{name}[{n!r}]") for n in norms}
+    return {n: check_positive(sizes.get(n, defaults[n]), f"{name}[{n!r}]") for n in norms}
 
 
 def _check_clip(clip: Any) -> tuple[float, float] | None:
@@ -345,11 +324,11 @@ def mingd(
             f"Got {type(model).__name__}."
         )
     norms = _check_norms(norms)
-    max_steps = _check_int(max_steps, "max_steps", minimum=1)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
     sizes = _check_sizes(step_sizes, "step_sizes", MINGD_STEPS, norms)
-    l1_top_k = _check_int(l1_top_k, "l1_top_k", minimum=1)
+    l1_top_k = check_int(l1_top_k, "l1_top_k", minimum=1)
     clip = _check_clip(clip)
-    batch_size = _check_int(batch_size, "batch_size", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     device = _resolve_device(device, model)
     X = _as_inputs(X).to(_param_dtype(model))
     n = len(X)
@@ -565,11 +544,11 @@ def blind_walk(
 
     ask, is_oracle = _label_function(model)
     norms = _check_norms(norms)
-    n_directions = _check_int(n_directions, "n_directions", minimum=1)
-    max_steps = _check_int(max_steps, "max_steps", minimum=1)
+    n_directions = check_int(n_directions, "n_directions", minimum=1)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
     scales = _check_sizes(scales, "scales", WALK_SCALES, norms)
     clip = _check_clip(clip)
-    batch_size = _check_int(batch_size, "batch_size", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     device = torch.device("cpu") if is_oracle else _resolve_device(device, model)
     X = _as_inputs(X).to(_param_dtype(model))
     n = len(X)

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from stealkit.dataset_inference.embeddings import Embedding, _check_int, _check_positive
+from stealkit._validation import check_int, check_positive
+from stealkit.dataset_inference.embeddings import Embedding
 from stealkit.stats import OwnershipTest, ownership_test
 
 __all__ = [
@@ -201,11 +202,11 @@ def train_regressor(
     import torch
     from torch import nn
 
-    hidden = _check_int(hidden, "hidden", minimum=0)
-    epochs = _check_int(epochs, "epochs", minimum=1)
-    lr = _check_positive(lr, "lr")
+    hidden = check_int(hidden, "hidden", minimum=0)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr = check_positive(lr, "lr")
     if weight_decay != 0:
-        weight_decay = _check_positive(weight_decay, "weight_decay")
+        weight_decay = check_positive(weight_decay, "weight_decay")
     if loss not in REGRESSOR_LOSSES:
         raise ValueError(
             f"The 'loss' parameter must be one of {', '.join(map(repr, REGRESSOR_LOSSES))}. "

@@ -59,7 +59,8 @@ from stealkit._torch import (
     torch_generator,
     train_epochs,
 )
-from stealkit.dataset_inference.embeddings import _as_inputs, _check_int, _check_positive
+from stealkit._validation import check_int, check_positive
+from stealkit.dataset_inference.embeddings import _as_inputs
 
 __all__ = [
     "CIFAR_MEAN",
@@ -247,7 +248,7 @@ def split_indices(
     y = np.asarray(y)
     if y.ndim != 1 or len(y) < 2:
         raise ValueError(f"The 'y' parameter must be a 1-D array of labels. Got shape {y.shape}.")
-    fraction = _check_positive(fraction, "fraction")
+    fraction = check_positive(fraction, "fraction")
     if not fraction < 1:
         raise ValueError(f"The 'fraction' parameter must be in (0, 1). Got {fraction}.")
     rng = np.random.default_rng(rng)
@@ -349,11 +350,11 @@ def _fit(
 
 def _train_args(epochs, batch_size, lr, weight_decay, smoothing):
     return dict(
-        epochs=_check_int(epochs, "epochs", minimum=1),
-        batch_size=_check_int(batch_size, "batch_size", minimum=1),
-        lr=_check_positive(lr, "lr"),
-        weight_decay=0.0 if weight_decay == 0 else _check_positive(weight_decay, "weight_decay"),
-        smoothing=0.0 if smoothing == 0 else _check_positive(smoothing, "label_smoothing"),
+        epochs=check_int(epochs, "epochs", minimum=1),
+        batch_size=check_int(batch_size, "batch_size", minimum=1),
+        lr=check_positive(lr, "lr"),
+        weight_decay=0.0 if weight_decay == 0 else check_positive(weight_decay, "weight_decay"),
+        smoothing=0.0 if smoothing == 0 else check_positive(smoothing, "label_smoothing"),
     )
 
 
@@ -444,7 +445,7 @@ def distill(
     """
     teacher, student = check_module(teacher, "teacher"), check_module(student, "student")
     args = _train_args(epochs, batch_size, lr, weight_decay, 0)
-    temperature = _check_positive(temperature, "temperature")
+    temperature = check_positive(temperature, "temperature")
     X = _images(X)
     device = resolve_device(device)
     teacher.to(device).eval()
@@ -572,11 +573,11 @@ def zero_shot_distill(
     this one is far shorter and without it, so expect a much weaker student.
     """
     teacher, student = check_module(teacher, "teacher"), check_module(student, "student")
-    iterations = _check_int(iterations, "iterations", minimum=1)
-    batch_size = _check_int(batch_size, "batch_size", minimum=2)
-    student_steps = _check_int(student_steps, "student_steps", minimum=1)
-    lr_student = _check_positive(lr_student, "lr_student")
-    lr_generator = _check_positive(lr_generator, "lr_generator")
+    iterations = check_int(iterations, "iterations", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=2)
+    student_steps = check_int(student_steps, "student_steps", minimum=1)
+    lr_student = check_positive(lr_student, "lr_student")
+    lr_generator = check_positive(lr_generator, "lr_generator")
     rng = np.random.default_rng(rng)
     if generator is None:
         generator = build_model("generator", rng=rng)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_choice
 from stealkit.dataset_inference import cifar
 from stealkit.dataset_inference.cifar import (
     ZOO_CIFAR10,
@@ -88,15 +89,6 @@ def _paper(manifest: Mapping[str, Any]) -> dict:
     return PAPER_CIFAR100 if cifar.is_cifar100(manifest) else PAPER_CIFAR10
 
 
-def _check_method(method: Any) -> str:
-    if method not in cifar.METHODS:
-        raise ValueError(
-            f"The 'method' parameter must be one of {', '.join(map(repr, cifar.METHODS))}. "
-            f"Got {method!r}."
-        )
-    return method
-
-
 def ownership_table(
     folder: str | Path = ZOO_CIFAR10,
     *,
@@ -117,7 +109,7 @@ def ownership_table(
     verdict (:data:`TARGETS`). With
     ``linear``, the test again with a linear regressor (cross-entropy).
     """
-    method = _check_method(method)
+    method = check_choice(method, "method", cifar.METHODS)
     manifest = read_manifest(folder)
     emb = zoo_embeddings(folder, method=method) if embeddings is None else dict(embeddings)
     results = verify_zoo(emb, rng=rng)
@@ -276,7 +268,7 @@ def cifar_tables(
     ``public_code`` :func:`public_code_table`. Each table is computed when
     asked for, so a caller can time them one by one.
     """
-    method = _check_method(method)
+    method = check_choice(method, "method", cifar.METHODS)
     data = read_manifest(folder).get("dataset", "CIFAR-10").split(" (")[0]
     rows = ownership_table(folder, method=method, embeddings=embeddings, m=m, linear=True,
                            rng=rng)

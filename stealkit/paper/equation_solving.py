@@ -30,12 +30,12 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
 from stealkit import datasets
+from stealkit._validation import check_choice, check_int, check_rng
 from stealkit.attacks.equation_solving import extract_softmax
 from stealkit.attacks.feature_extraction import extract_pipeline
 from stealkit.attacks.kernel_leakage import (
@@ -130,8 +130,8 @@ def table4_victim(model: str, dataset: Any, *, rng: int | np.random.Generator | 
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.neural_network import MLPClassifier
 
-    model = _check_choice(model, "model", TABLE4_MODELS)
-    seed = int(_check_rng(rng).integers(2**31 - 1))
+    model = check_choice(model, "model", TABLE4_MODELS)
+    seed = int(check_rng(rng).integers(2**31 - 1))
     if model == "softmax":
         victim = LogisticRegression(max_iter=1000)
     elif model == "ovr":
@@ -187,10 +187,10 @@ def table4_row(
         any categorical feature: 0 or 1 leaves weights undetermined), and for
         the MLP ``exact`` (whether the fit reached zero loss).
     """
-    model = _check_choice(model, "model", TABLE4_MODELS)
-    n_queries = _check_int(n_queries, "n_queries", minimum=1)
-    n_unif = _check_int(n_unif, "n_unif", minimum=1)
-    rng = _check_rng(rng)
+    model = check_choice(model, "model", TABLE4_MODELS)
+    n_queries = check_int(n_queries, "n_queries", minimum=1)
+    n_unif = check_int(n_unif, "n_unif", minimum=1)
+    rng = check_rng(rng)
     if dataset is None:
         dataset = load_table4_data(rng=int(rng.integers(2**31 - 1)))
     if victim is None:
@@ -414,8 +414,8 @@ def table7_row(name: str, *, epsilon: float = 1e-3,
         ``price ($)`` at $0.0001 a query, ``1-R_test`` and ``1-R_unif``
         (10,000 uniform raw inputs).
     """
-    name = _check_choice(name, "name", TABLE7_DATASETS)
-    rng = _check_rng(rng)
+    name = check_choice(name, "name", TABLE7_DATASETS)
+    rng = check_rng(rng)
     seed = int(rng.integers(2**31 - 1))
     if name == "adult":
         data = datasets.load_adult("income", raw=True, rng=seed)
@@ -516,10 +516,10 @@ def rounding_row(
     ``1-R_test`` and ``1-R_unif``.
     """
     if decimals is not None:
-        decimals = _check_int(decimals, "decimals", minimum=0)
+        decimals = check_int(decimals, "decimals", minimum=0)
     if not isinstance(balanced, bool):
         raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     oracle = Oracle.from_sklearn(victim, decimals=decimals)
     sampler = partial(dataset.sample_uniform, balanced=True) if balanced else dataset.sample_uniform
     result = extract_softmax(oracle, n_features=dataset.n_features,
@@ -654,7 +654,7 @@ def figure2_panel(
     resemble class averages. Queries are uniform in [-1, 1]^64 (the prepared
     pixel range); the victim is trained with C = 10.
     """
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     seed = int(rng.integers(2**31 - 1))
     data = datasets.load_digits(rng=seed)
     victim = KernelLogisticRegression(gamma=gamma, C=10.0, n_representers=victim_representers,
@@ -708,7 +708,7 @@ def inversion_comparison(
     as many queries) makes each later inversion free, where the black-box
     attack pays 2d queries per gradient step and per class.
     """
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     data = datasets.load_digits(rng=int(rng.integers(2**31 - 1)))
     victim = table4_victim("softmax", data, rng=rng)
     oracle = Oracle.from_sklearn(victim)
@@ -734,33 +734,3 @@ def inversion_comparison(
 
 
 # --------------------------------------------------------------------------- arguments
-def _check_choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(
-            f"The '{name}' parameter must be one of {', '.join(map(repr, allowed))}. "
-            f"Got {value!r} instead."
-        )
-    return value
-
-
-def _check_int(value: Any, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"The '{name}' parameter must be an int >= {minimum}. "
-            f"Got {type(value).__name__} {value!r} instead."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"The '{name}' parameter must be an int >= {minimum}. Got {value} instead."
-        )
-    return int(value)
-
-
-def _check_rng(rng: Any) -> np.random.Generator:
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "The 'rng' parameter must be None, a non-negative int or a numpy.random.Generator. "
-            f"Got {type(rng).__name__} {rng!r} instead."
-        ) from None

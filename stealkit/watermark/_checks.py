@@ -1,61 +1,14 @@
-"""Argument checks and tensor helpers shared by the watermark modules.
+"""Image and label arguments of the watermark modules, checked and turned into tensors.
 
-Every public function validates all of its arguments with these before it
-trains, queries or allocates anything large, so a bad argument costs nothing.
+The scalar checks are :mod:`stealkit._validation`'s; these two know MNIST's
+shapes and the two forms of labels (classes or probability rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-
-# shared with the dataset-inference zoo; imported from here by the watermark modules
-from stealkit._torch import check_module as check_module
-from stealkit._torch import resolve_device as resolve_device
-from stealkit._torch import torch_generator as torch_generator
-
-
-def check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None) -> int:
-    rule = f"an int >= {minimum}" if maximum is None else f"an int in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"The '{name}' parameter must be {rule}. Got {type(value).__name__} {value!r} instead."
-        )
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"The '{name}' parameter must be {rule}. Got {value} instead.")
-    return int(value)
-
-
-def check_real(
-    value: Any, name: str, *, low: float = 0.0, high: float | None = None, strict: bool = True
-) -> float:
-    """A finite number above ``low`` (at least ``low`` when not strict), at most ``high``."""
-    bound = f"> {low}" if strict else f">= {low}"
-    rule = f"a number {bound}" if high is None else f"a number {bound} and <= {high}"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(
-            f"The '{name}' parameter must be {rule}. Got {type(value).__name__} {value!r} instead."
-        )
-    v = float(value)
-    if not np.isfinite(v) or (v <= low if strict else v < low) or (high is not None and v > high):
-        raise ValueError(f"The '{name}' parameter must be {rule}. Got {value!r} instead.")
-    return v
-
-
-def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(
-            f"The '{name}' parameter must be one of {', '.join(map(repr, choices))}. "
-            f"Got {value!r} instead."
-        )
-    return value
-
-
-def check_class(value: Any, name: str, n_classes: int) -> int:
-    return check_int(value, name, minimum=0, maximum=n_classes - 1)
 
 
 def as_images(X: Any, name: str = "X"):

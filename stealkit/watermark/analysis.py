@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from stealkit.watermark._checks import as_images, check_module
+from stealkit._torch import check_module
+from stealkit.watermark._checks import as_images
 from stealkit.watermark.models import activations
 from stealkit.watermark.snnl import METRICS, snnl
 

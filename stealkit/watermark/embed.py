@@ -32,23 +32,17 @@ from torch.nn import functional as F
 
 from stealkit._torch import (
     batched,
+    check_module,
     epoch_batches,
     evaluating,
     n_outputs,
     progress_bar,
-    soft_cross_entropy,
-)
-from stealkit.watermark._checks import (
-    as_images,
-    as_labels,
-    check_choice,
-    check_class,
-    check_int,
-    check_module,
-    check_real,
     resolve_device,
+    soft_cross_entropy,
     torch_generator,
 )
+from stealkit._validation import check_choice, check_int, check_real
+from stealkit.watermark._checks import as_images, as_labels
 from stealkit.watermark.models import LAYERS
 from stealkit.watermark.snnl import METRICS, snnl
 
@@ -227,8 +221,8 @@ def _temperatures(temperature: Any, n_layers: int) -> list[float]:
                 f"The 'temperature' parameter must be one number or one per layer ({n_layers}). "
                 f"Got {len(temperature)} values."
             )
-        return [check_real(t, "temperature") for t in temperature]
-    return [check_real(temperature, "temperature")] * n_layers
+        return [check_real(t, "temperature", low=0.0) for t in temperature]
+    return [check_real(temperature, "temperature", low=0.0)] * n_layers
 
 
 def _snnl_of(hidden, n_w, layers, temps, metric) -> list[torch.Tensor]:
@@ -301,10 +295,10 @@ def find_trigger_position(
     trigger = _check_trigger(trigger)
     if max_false_positive is not None:
         max_false_positive = check_real(max_false_positive, "max_false_positive",
-                                        strict=False, high=1.0)
+                                        low=0.0, include_low=True, high=1.0)
         if target is None:
             raise ValueError("The 'target' parameter is needed with 'max_false_positive'.")
-        target = check_class(target, "target", n_outputs(model))
+        target = check_int(target, "target", minimum=0, maximum=n_outputs(model) - 1)
     temps = _temperatures(temperature, len(layers))
     metric = check_choice(metric, "metric", METRICS)
     batch_size = check_int(batch_size, "batch_size", minimum=2)
@@ -367,9 +361,9 @@ def fgsm_watermark(
     """
     model = check_module(model)
     layers = _check_layers(model, layers)
-    target = check_class(target, "target", n_outputs(model))
+    target = check_int(target, "target", minimum=0, maximum=n_outputs(model) - 1)
     steps = check_int(steps, "steps", minimum=0)
-    epsilon = check_real(epsilon, "epsilon", high=1.0)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0)
     temps = _temperatures(temperature, len(layers))
     metric = check_choice(metric, "metric", METRICS)
     Xw, Xt = as_images(X_watermarked, "X_watermarked"), as_images(X_target, "X_target")
@@ -402,8 +396,8 @@ def _embed(
     X = as_images(X)
     n_classes = n_outputs(model)
     y = as_labels(y, "y", len(X), n_classes)
-    source = check_class(source, "source", n_classes)
-    target = check_class(target, "target", n_classes)
+    source = check_int(source, "source", minimum=0, maximum=n_classes - 1)
+    target = check_int(target, "target", minimum=0, maximum=n_classes - 1)
     if source == target:
         raise ValueError(f"The 'source' and 'target' classes must differ. Got {source} for both.")
     trigger = _check_trigger(trigger)
@@ -412,18 +406,18 @@ def _embed(
     if n_watermark is not None:
         n_watermark = check_int(n_watermark, "n_watermark", minimum=2)
     ratio = check_int(ratio, "ratio", minimum=2)
-    snnl_weight = check_real(snnl_weight, "snnl_weight", strict=False)
+    snnl_weight = check_real(snnl_weight, "snnl_weight", low=0.0, include_low=True)
     temps = _temperatures(temperature, len(layers))
-    temperature_lr = check_real(temperature_lr, "temperature_lr", strict=False)
+    temperature_lr = check_real(temperature_lr, "temperature_lr", low=0.0, include_low=True)
     metric = check_choice(metric, "metric", METRICS)
     epochs = check_int(epochs, "epochs", minimum=0)
     batch_size = check_int(batch_size, "batch_size", minimum=4)
-    lr = check_real(lr, "lr")
+    lr = check_real(lr, "lr", low=0.0)
     fgsm_steps = check_int(fgsm_steps, "fgsm_steps", minimum=0)
-    fgsm_epsilon = check_real(fgsm_epsilon, "fgsm_epsilon", high=1.0)
+    fgsm_epsilon = check_real(fgsm_epsilon, "fgsm_epsilon", low=0.0, high=1.0)
     if max_false_positive is not None:
         max_false_positive = check_real(max_false_positive, "max_false_positive",
-                                        strict=False, high=1.0)
+                                        low=0.0, include_low=True, high=1.0)
     device = resolve_device(device)
     model.to(device)
     _check_layer_names(model, layers, X[:1].to(device))

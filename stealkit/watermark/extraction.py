@@ -18,8 +18,9 @@ import numpy as np
 from torch import nn
 
 from stealkit._torch import Training
+from stealkit._validation import check_int, check_real
 from stealkit.oracle import Oracle
-from stealkit.watermark._checks import as_images, check_int, check_real
+from stealkit.watermark._checks import as_images
 from stealkit.watermark.models import mnist_cnn, train_mnist_classifier
 
 __all__ = ["Extraction", "extract_mnist_copy"]
@@ -95,7 +96,7 @@ def extract_mnist_copy(
     X = as_images(X)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    lr = check_real(lr, "lr")
+    lr = check_real(lr, "lr", low=0.0)
     query_batch = check_int(query_batch, "query_batch", minimum=1)
     rng = np.random.default_rng(rng)
     if model is None:

@@ -26,23 +26,19 @@ from torch.nn import functional as F
 from stealkit._torch import (
     Training,
     batched,
+    check_module,
     default_init_,
     device_of,
     label_accuracy,
     n_outputs,
     predict_labels,
+    resolve_device,
     soft_cross_entropy,
+    torch_generator,
     train_epochs,
 )
-from stealkit.watermark._checks import (
-    as_images,
-    as_labels,
-    check_int,
-    check_module,
-    check_real,
-    resolve_device,
-    torch_generator,
-)
+from stealkit._validation import check_int, check_real
+from stealkit.watermark._checks import as_images, as_labels
 
 __all__ = [
     "LAYERS",
@@ -142,7 +138,7 @@ def train_mnist_classifier(
     y = as_labels(y, "y", len(X), n_classes)
     epochs = check_int(epochs, "epochs", minimum=0)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    lr = check_real(lr, "lr")
+    lr = check_real(lr, "lr", low=0.0)
     if after_step is not None and not callable(after_step):
         raise TypeError("The 'after_step' parameter must be callable or None.")
     g = torch_generator(np.random.default_rng(rng))

@@ -44,8 +44,8 @@ from torch import nn
 
 from stealkit import _manifest
 from stealkit._manifest import ChecksumError, sha256_of
+from stealkit._validation import check_int, check_real
 from stealkit.oracle import Oracle
-from stealkit.watermark._checks import check_int, check_real
 from stealkit.watermark.embed import Watermark, train_backdoor_watermark, train_ewe
 from stealkit.watermark.extraction import extract_mnist_copy
 from stealkit.watermark.models import MnistCNN, mnist_accuracy, mnist_cnn, train_mnist_classifier
@@ -145,10 +145,11 @@ class Schedule:
         for name in ("pretrain_epochs", "watermark_epochs", "extraction_epochs"):
             check_int(getattr(self, name), name, minimum=1)
         check_int(self.batch_size, "batch_size", minimum=4)
-        check_real(self.lr, "lr")
+        check_real(self.lr, "lr", low=0.0)
         check_int(self.trigger_size, "trigger_size", minimum=1, maximum=28)
         if self.max_false_positive is not None:
-            check_real(self.max_false_positive, "max_false_positive", strict=False, high=1.0)
+            check_real(self.max_false_positive, "max_false_positive", low=0.0, include_low=True,
+                       high=1.0)
         if self.output not in ("label", "proba"):
             raise ValueError(f"'output' must be 'label' or 'proba'. Got {self.output!r}.")
         object.__setattr__(self, "backdoor_position", tuple(self.backdoor_position))

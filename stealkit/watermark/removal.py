@@ -31,17 +31,17 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from stealkit._torch import batched, device_of, n_outputs, progress_bar
-from stealkit.watermark._checks import (
-    as_images,
-    as_labels,
-    check_choice,
-    check_int,
+from stealkit._torch import (
+    batched,
     check_module,
-    check_real,
+    device_of,
+    n_outputs,
+    progress_bar,
     resolve_device,
     torch_generator,
 )
+from stealkit._validation import check_choice, check_int, check_real
+from stealkit.watermark._checks import as_images, as_labels
 from stealkit.watermark.models import mnist_accuracy, train_mnist_classifier
 from stealkit.watermark.verify import watermark_success
 
@@ -108,7 +108,7 @@ def _check_prune(model, X, fraction, layer):
     if not hasattr(model, "hidden"):
         raise TypeError("The 'model' must expose hidden(x), as MnistCNN does.")
     layer = check_choice(layer, "layer", PRUNABLE)
-    fraction = check_real(fraction, "fraction", strict=False, high=1.0)
+    fraction = check_real(fraction, "fraction", low=0.0, include_low=True, high=1.0)
     return model, as_images(X), fraction, layer
 
 
@@ -334,12 +334,12 @@ def neural_cleanse(
     X = as_images(X)
     y = as_labels(y, "y", len(X), n_classes)
     steps = check_int(steps, "steps", minimum=1)
-    lr = check_real(lr, "lr")
-    l1_weight = check_real(l1_weight, "l1_weight", strict=False)
+    lr = check_real(lr, "lr", low=0.0)
+    l1_weight = check_real(l1_weight, "l1_weight", low=0.0, include_low=True)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     unlearn = check_choice(unlearn, "unlearn", ("flagged", "smallest", "none"))
     unlearn_epochs = check_int(unlearn_epochs, "unlearn_epochs", minimum=0)
-    unlearn_share = check_real(unlearn_share, "unlearn_share", high=1.0)
+    unlearn_share = check_real(unlearn_share, "unlearn_share", low=0.0, high=1.0)
     rng = np.random.default_rng(rng)
     g = torch_generator(rng)
     device = resolve_device(device) if device is not None else device_of(model)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from stealkit.watermark._checks import check_choice
+from stealkit._validation import check_choice
 
 __all__ = ["METRICS", "snnl", "pairwise_distances"]
 

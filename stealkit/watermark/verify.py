@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from stealkit._validation import check_int, check_real
 from stealkit.oracle import Oracle
 from stealkit.stats import OwnershipTest, fisher_p_values, ownership_test, welch_p_values
-from stealkit.watermark._checks import as_images, check_int, check_real
+from stealkit.watermark._checks import as_images
 from stealkit.watermark.embed import Watermark
 from stealkit.watermark.models import predict
 
@@ -194,7 +195,7 @@ def verify_watermark(
     if n_queries is None:
         n_queries = len(X)
     n_queries = check_int(n_queries, "n_queries", minimum=2, maximum=len(X))
-    significance = check_real(significance, "significance", high=1.0)
+    significance = check_real(significance, "significance", low=0.0, high=1.0)
     if significance >= 1:
         raise ValueError(f"The 'significance' parameter must be in (0, 1). Got {significance}.")
     max_queries = check_int(max_queries, "max_queries", minimum=2)

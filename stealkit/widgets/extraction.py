@@ -12,6 +12,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
+from stealkit._validation import check_int
 from stealkit.defenses import TopK
 from stealkit.oracle import Oracle, QueryBudgetExceeded
 from stealkit.plots.extraction import plot_answer, plot_decision_boundary, plot_rounding
@@ -154,7 +155,6 @@ def interactive_rounding(victim: Any, dataset: Any, *, n_queries: int, rows: Any
     the curve of extraction error against decimals. ``rows`` already measured
     (the same function's output) seed the curve.
     """
-    from stealkit.attacks._common import check_int
     from stealkit.paper.equation_solving import rounding_row
 
     n_queries = check_int(n_queries, "n_queries", minimum=1)

@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 
 from stealkit import Oracle, QueryBudgetExceeded
-from stealkit.attacks._common import (
-    check_problem,
-    check_queries,
-    draw_and_ask,
-    oracle_classes,
-)
+from stealkit.attacks._common import check_problem, check_queries, draw_and_ask, oracle_classes
 from stealkit.attacks._fit import (
     EXACT_TOLERANCE,
     Restarts,
