@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_int
+
 __all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "STYLE", "SeedSpread",
            "seed_spread", "spread_rows"]
 
@@ -67,13 +69,9 @@ def setup(seed: int = 0, *, torch_threads: int | None = None,
         shares a 2-core machine with any other busy process spins instead of
         working, which can slow a solve down many times over.
     """
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(f"The 'seed' parameter must be a non-negative int. Got {seed!r} instead.")
-    for name, value in (("torch_threads", torch_threads), ("blas_threads", blas_threads)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, Integral)
-                                  or value < 1):
-            raise ValueError(f"The {name!r} parameter must be an int >= 1 or None. "
-                             f"Got {value!r} instead.")
+    seed = check_int(seed, "seed", minimum=0)
+    torch_threads = check_int(torch_threads, "torch_threads", minimum=1, allow_none=True)
+    blas_threads = check_int(blas_threads, "blas_threads", minimum=1, allow_none=True)
     import matplotlib as mpl
     import sklearn
     import torch

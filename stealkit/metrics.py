@@ -14,10 +14,11 @@ queries of an attack's budget.
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Integral
 from typing import Any
 
 import numpy as np
+
+from stealkit._validation import check_int, check_rng
 
 __all__ = [
     "DISTANCES",
@@ -112,18 +113,12 @@ def r_unif(
     """
     if (n_features is None) == (sampler is None):
         raise ValueError("Give exactly one of 'n_features' and 'sampler'.")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(
-            f"The 'n_samples' parameter must be a positive int. Got {n_samples!r} instead."
-        )
-    rng = np.random.default_rng(rng)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    rng = check_rng(rng)
     if sampler is not None:
         X = sampler(n_samples, rng=rng)
     else:
-        if isinstance(n_features, bool) or not isinstance(n_features, Integral) or n_features < 1:
-            raise ValueError(
-                f"The 'n_features' parameter must be a positive int. Got {n_features!r} instead."
-            )
+        n_features = check_int(n_features, "n_features", minimum=1)
         if not low < high:
             raise ValueError(f"Need low < high for the uniform box. Got low={low}, high={high}.")
         X = rng.uniform(low, high, size=(n_samples, n_features))

@@ -10,14 +10,15 @@ the number of input features and the class names, nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_budget, check_choice, check_int, check_positive
 from stealkit.defenses.output import Rounding
 
-__all__ = ["Oracle", "QueryBudgetExceeded", "OUTPUTS"]
+__all__ = ["Oracle", "QueryBudgetExceeded", "OUTPUTS", "label_through_oracle"]
 
 OUTPUTS = ("proba", "label", "leaf")
 
@@ -37,43 +38,6 @@ class QueryBudgetExceeded(RuntimeError):
             f"{n_queries} of {budget} are spent, {budget - n_queries} remain. "
             "Nothing was answered or charged."
         )
-
-
-def _check_output(output: Any) -> str:
-    if output not in OUTPUTS:
-        raise ValueError(
-            f"The 'output' parameter must be one of {', '.join(map(repr, OUTPUTS))}. "
-            f"Got {output!r} instead."
-        )
-    return output
-
-
-def _check_budget(budget: Any) -> int | None:
-    if budget is None:
-        return None
-    if isinstance(budget, bool) or not isinstance(budget, Integral):
-        raise TypeError(
-            f"The 'budget' parameter must be a non-negative int or None. "
-            f"Got {type(budget).__name__} {budget!r} instead."
-        )
-    if budget < 0:
-        raise ValueError(
-            f"The 'budget' parameter must be a non-negative int or None. Got {budget} instead."
-        )
-    return int(budget)
-
-
-def _check_price(price: Any) -> float:
-    if isinstance(price, bool) or not isinstance(price, Real):
-        raise TypeError(
-            f"The 'price_per_query' parameter must be a non-negative number. "
-            f"Got {type(price).__name__} {price!r} instead."
-        )
-    if not np.isfinite(price) or price < 0:
-        raise ValueError(
-            f"The 'price_per_query' parameter must be a non-negative number. Got {price} instead."
-        )
-    return float(price)
 
 
 class Oracle:
@@ -139,7 +103,7 @@ class Oracle:
             raise TypeError(
                 f"The 'predict' parameter must be callable. Got {type(predict).__name__} instead."
             )
-        self.output = _check_output(output)
+        self.output = check_choice(output, "output", OUTPUTS)
         self.input_shape = self._check_shape(n_features, input_shape)
         self.n_features = int(np.prod(self.input_shape))
         self.classes = None if classes is None else np.asarray(classes)
@@ -157,8 +121,8 @@ class Oracle:
                 f"need output='proba'. Got output={self.output!r}."
             )
         self.defenses = tuple(defenses)
-        self.budget = _check_budget(budget)
-        self.price_per_query = _check_price(price_per_query)
+        self.budget = check_int(budget, "budget", minimum=0, allow_none=True)
+        self.price_per_query = check_positive(price_per_query, "price_per_query", allow_zero=True)
         self.log = bool(log)
         self._predict = predict
         self.reset()
@@ -171,16 +135,7 @@ class Oracle:
                 f"Got n_features={n_features!r}, input_shape={input_shape!r}."
             )
         if n_features is not None:
-            if isinstance(n_features, bool) or not isinstance(n_features, Integral):
-                raise TypeError(
-                    f"The 'n_features' parameter must be a positive int. "
-                    f"Got {type(n_features).__name__} {n_features!r} instead."
-                )
-            if n_features < 1:
-                raise ValueError(
-                    f"The 'n_features' parameter must be a positive int. Got {n_features} instead."
-                )
-            return (int(n_features),)
+            return (check_int(n_features, "n_features", minimum=1),)
         shape = tuple(input_shape)
         if not shape or not all(
             isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in shape
@@ -212,7 +167,7 @@ class Oracle:
         NaN features, the deepest node reached before the first split on a
         missing feature, as BigML answered incomplete queries).
         """
-        output = _check_output(output)
+        output = check_choice(output, "output", OUTPUTS)
         n_features = getattr(estimator, "n_features_in_", None)
         if n_features is None:
             raise ValueError(
@@ -276,7 +231,7 @@ class Oracle:
             raise TypeError(
                 f"The 'module' parameter must be a torch.nn.Module. Got {type(module).__name__}."
             )
-        output = _check_output(output)
+        output = check_choice(output, "output", OUTPUTS)
         if output == "leaf":
             raise ValueError(
                 "output='leaf' is only for decision trees; a torch module has no leaves."
@@ -392,6 +347,22 @@ class Oracle:
             parts.append(f"price_per_query={self.price_per_query}")
         parts.append(f"n_queries={self.n_queries}")
         return f"Oracle({', '.join(parts)})"
+
+
+def label_through_oracle(oracle: Oracle, X: Any, *, batch_size: int = 1024) -> np.ndarray:
+    """The oracle's answer to every row of ``X``, asked in batches: how a thief labels its data.
+
+    Checks first that the budget covers all of ``X`` and raises
+    :class:`QueryBudgetExceeded` before any query otherwise, so a thief never
+    pays for half a data set. ``X`` may be a numpy array or a CPU torch
+    tensor; each batch of ``batch_size`` rows is one call to the oracle (the
+    count of queries does not depend on it).
+    """
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    check_budget(oracle, len(X))
+    answers = [np.asarray(oracle(np.asarray(X[s : s + batch_size])))
+               for s in range(0, len(X), batch_size)]
+    return np.concatenate(answers) if answers else oracle(np.asarray(X[:0]))
 
 
 class _TreeLeaves:

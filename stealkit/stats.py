@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from stealkit._validation import check_int, check_real, check_rng
 
 __all__ = [
     "ALTERNATIVES",
@@ -70,18 +71,6 @@ def _scores(name: str, x) -> np.ndarray:
     return x
 
 
-def _check_significance(significance) -> float:
-    if isinstance(significance, bool) or not isinstance(significance, Real):
-        raise TypeError(
-            f"The 'significance' parameter must be a number in (0, 1). Got {significance!r}."
-        )
-    if not 0 < significance < 1:
-        raise ValueError(
-            f"The 'significance' parameter must be in (0, 1). Got {significance} instead."
-        )
-    return float(significance)
-
-
 def ownership_test(
     private_scores,
     public_scores,
@@ -118,7 +107,7 @@ def ownership_test(
             "The 'alternative' parameter must be one of 'greater', 'less'. "
             f"Got {alternative!r} instead."
         )
-    significance = _check_significance(significance)
+    significance = check_real(significance, "significance", low=0, high=1, include_high=False)
     result = stats.ttest_ind(private, public, equal_var=False, alternative=alternative)
     delta = private.mean() - public.mean()
     p_value = float(result.pvalue)
@@ -163,9 +152,8 @@ def p_value_curve(
             f"Every size in 'sizes' must be in [2, {limit}] (the fewer scores of the two sets). "
             f"Got {sizes.tolist()}."
         )
-    if isinstance(n_draws, bool) or not isinstance(n_draws, Integral) or n_draws < 1:
-        raise ValueError(f"The 'n_draws' parameter must be a positive int. Got {n_draws!r}.")
-    rng = np.random.default_rng(rng)
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    rng = check_rng(rng)
     p = np.empty((len(sizes), n_draws))
     for i, m in enumerate(sizes):
         for j in range(n_draws):

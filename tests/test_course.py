@@ -68,7 +68,7 @@ def test_compare_with_paper_bad_input():
         course.compare_with_paper([])
     with pytest.raises(ValueError, match=r"not in 'columns': \['b'\]"):
         course.compare_with_paper([{"a": 1, "b": 2}], columns=["a"])
-    with pytest.raises(ValueError, match="'seed' parameter must be a non-negative int"):
+    with pytest.raises(ValueError, match="'seed' parameter must be an int >= 0"):
         course.setup(-1)
 
 

@@ -162,16 +162,16 @@ def test_bad_queries(logreg):
             ValueError,
             "'output' parameter must be one of 'proba', 'label', 'leaf'. Got 'probs'",
         ),
-        ({"decimals": -1}, ValueError, "'decimals' parameter must be a non-negative int. Got -1"),
+        ({"decimals": -1}, ValueError, "'decimals' parameter must be an int >= 0. Got -1"),
         (
             {"decimals": 2.5},
             TypeError,
-            "'decimals' parameter must be a non-negative int. Got float",
+            "'decimals' parameter must be an int >= 0. Got float",
         ),
         (
             {"budget": -5},
             ValueError,
-            "'budget' parameter must be a non-negative int or None. Got -5",
+            "'budget' parameter must be an int >= 0 or None. Got -5",
         ),
         ({"budget": "10"}, TypeError, "'budget' parameter"),
         ({"price_per_query": -1.0}, ValueError, "'price_per_query'"),
@@ -199,7 +199,7 @@ def test_plain_constructor_checks():
         Oracle(None, n_features=2)
     with pytest.raises(ValueError, match="exactly one of 'n_features' and 'input_shape'"):
         Oracle(lambda X: X, n_features=2, input_shape=(2,))
-    with pytest.raises(ValueError, match="'n_features' parameter must be a positive int. Got 0"):
+    with pytest.raises(ValueError, match="'n_features' parameter must be an int >= 1. Got 0"):
         Oracle(lambda X: X, n_features=0)
     with pytest.raises(ValueError, match="'input_shape'"):
         Oracle(lambda X: X, input_shape=(1, 0))

@@ -68,7 +68,7 @@ def test_constant_scores_do_not_give_nan():
         (
             {"significance": 1.5},
             ValueError,
-            r"'significance' parameter must be in \(0, 1\). Got 1.5",
+            r"'significance' parameter must be a number > 0 and < 1. Got 1.5",
         ),
         ({"significance": "0.05"}, TypeError, "'significance'"),
     ],

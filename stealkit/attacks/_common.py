@@ -1,4 +1,4 @@
-"""Query helpers and problem checks shared by the equation-solving attacks.
+"""Query helpers and problem checks shared by the attacks.
 
 Every attack validates all of its arguments with these before its first query,
 so a bad argument never costs the attacker anything.
@@ -6,7 +6,7 @@ so a bad argument never costs the attacker anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
@@ -51,6 +51,52 @@ def check_problem(oracle: Any, n_features: Any, n_classes: Any) -> tuple[Oracle,
     n_classes = check_n_classes(oracle, n_classes)
     return oracle, n_features, n_classes
 
+
+def check_features(features: Any, n_features: int) -> list:
+    """The descriptions of the oracle's raw inputs (``dataset.features``), one per input.
+
+    Each is continuous, with finite ``low <= high``, or categorical, with its ``values``.
+    """
+    if isinstance(features, (str, bytes, Mapping)) or not isinstance(features, Sequence):
+        raise TypeError(
+            "The 'features' parameter must be a sequence of feature descriptions (e.g. "
+            f"dataset.features of a raw data set). Got {type(features).__name__}."
+        )
+    features = list(features)
+    if len(features) != n_features:
+        raise ValueError(
+            f"The 'features' parameter must describe each of the oracle's {n_features} "
+            f"features. Got {len(features)} descriptions."
+        )
+    for i, f in enumerate(features):
+        kind = getattr(f, "kind", None)
+        where = f"feature {i} ({getattr(f, 'name', '?')!r})"
+        if kind == "continuous":
+            lo, hi = getattr(f, "low", None), getattr(f, "high", None)
+            for bound, v in (("low", lo), ("high", hi)):
+                if isinstance(v, bool) or not isinstance(v, Real) or not np.isfinite(v):
+                    raise ValueError(
+                        f"The 'features' parameter: continuous {where} needs a finite number "
+                        f"as '{bound}'. Got {v!r}."
+                    )
+            if lo > hi:
+                raise ValueError(
+                    f"The 'features' parameter: continuous {where} needs low <= high. "
+                    f"Got low={lo}, high={hi}."
+                )
+        elif kind == "categorical":
+            values = getattr(f, "values", None)
+            if values is None or isinstance(values, (str, bytes)) or len(values) == 0:
+                raise ValueError(
+                    f"The 'features' parameter: categorical {where} needs a non-empty "
+                    f"sequence of 'values'. Got {values!r}."
+                )
+        else:
+            raise ValueError(
+                f"The 'features' parameter: {where} must have kind 'continuous' or "
+                f"'categorical'. Got {kind!r}."
+            )
+    return features
 
 def check_box(low: Any, high: Any) -> tuple[float, float]:
     for name, v in (("low", low), ("high", high)):

@@ -32,14 +32,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from numbers import Real
 from typing import Any
 
 import numpy as np
 from scipy.special import softmax
 
 from stealkit._validation import check_int, check_oracle, check_positive
-from stealkit.attacks._common import ask
+from stealkit.attacks._common import ask, check_features
 from stealkit.oracle import Oracle
 from stealkit.victims import ENCODINGS, encode
 
@@ -162,35 +161,6 @@ class _Recorder:
         return R
 
 
-def _check_features(features: Any, n_features: int) -> tuple:
-    try:
-        features = tuple(features)
-    except TypeError:
-        raise TypeError(
-            "The 'features' parameter must be a sequence of Feature (e.g. dataset.features). "
-            f"Got {type(features).__name__}."
-        ) from None
-    if len(features) != n_features:
-        raise ValueError(
-            f"The 'features' parameter must describe the oracle's {n_features} inputs. "
-            f"Got {len(features)} features."
-        )
-    for f in features:
-        kind = getattr(f, "kind", None)
-        if kind == "continuous":
-            ok = all(isinstance(getattr(f, b, None), Real) for b in ("low", "high"))
-        elif kind == "categorical":
-            ok = len(getattr(f, "values", ())) >= 1
-        else:
-            ok = False
-        if not ok or not isinstance(getattr(f, "name", None), str):
-            raise ValueError(
-                "Each entry of 'features' must be a Feature with a name and kind 'continuous' "
-                f"(with low, high) or 'categorical' (with values). Got {f!r}."
-            )
-    return features
-
-
 def _differ(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
     return bool(np.max(np.abs(a - b)) > tol * (1.0 + np.max(np.abs(a))))
 
@@ -238,7 +208,7 @@ def extract_pipeline(
         searches take is not known in advance.
     """
     oracle = check_oracle(oracle, output="proba")
-    features = _check_features(features, oracle.n_features)
+    features = check_features(features, oracle.n_features)
     epsilon = check_positive(epsilon, "epsilon")
     n_grid = check_int(n_grid, "n_grid", minimum=2)
     tol = check_positive(tol, "tol")

@@ -41,13 +41,13 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from numbers import Real
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from stealkit._validation import check_bool, check_int, check_oracle, check_positive, check_rng
+from stealkit.attacks._common import check_features
 from stealkit.oracle import Oracle
 
 __all__ = [
@@ -306,49 +306,6 @@ class PathFindingResult:
 
 
 # ----------------------------------------------------------------------------- checks
-def _check_features(features: Any, n_features: int) -> list:
-    if isinstance(features, (str, bytes, Mapping)) or not isinstance(features, Sequence):
-        raise TypeError(
-            "The 'features' parameter must be a sequence of feature descriptions (e.g. "
-            f"dataset.features of a raw data set). Got {type(features).__name__}."
-        )
-    features = list(features)
-    if len(features) != n_features:
-        raise ValueError(
-            f"The 'features' parameter must describe each of the oracle's {n_features} "
-            f"features. Got {len(features)} descriptions."
-        )
-    for i, f in enumerate(features):
-        kind = getattr(f, "kind", None)
-        where = f"feature {i} ({getattr(f, 'name', '?')!r})"
-        if kind == "continuous":
-            lo, hi = getattr(f, "low", None), getattr(f, "high", None)
-            for bound, v in (("low", lo), ("high", hi)):
-                if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
-                    raise ValueError(
-                        f"The 'features' parameter: continuous {where} needs a finite number "
-                        f"as '{bound}'. Got {v!r}."
-                    )
-            if lo > hi:
-                raise ValueError(
-                    f"The 'features' parameter: continuous {where} needs low <= high. "
-                    f"Got low={lo}, high={hi}."
-                )
-        elif kind == "categorical":
-            values = getattr(f, "values", None)
-            if values is None or isinstance(values, (str, bytes)) or len(values) == 0:
-                raise ValueError(
-                    f"The 'features' parameter: categorical {where} needs a non-empty "
-                    f"sequence of 'values'. Got {values!r}."
-                )
-        else:
-            raise ValueError(
-                f"The 'features' parameter: {where} must have kind 'continuous' or "
-                f"'categorical'. Got {kind!r}."
-            )
-    return features
-
-
 def _check_epsilon(epsilon: Any, features: list) -> float:
     epsilon = check_positive(epsilon, "epsilon")
     for f in features:
@@ -613,7 +570,7 @@ def extract_tree(
     one with the same identifier, and its predicates are then missed.
     """
     oracle = check_oracle(oracle, output="leaf")
-    features = _check_features(features, oracle.n_features)
+    features = check_features(features, oracle.n_features)
     epsilon = _check_epsilon(epsilon, features)
     incomplete_queries = check_bool(incomplete_queries, "incomplete_queries")
     if label_oracle is not None and not callable(label_oracle):
@@ -663,7 +620,7 @@ def uniform_inputs(features: Sequence[Any], n_samples: int, *,
     draws raw rows; ``features`` are checked as :func:`extract_tree` checks them.
     """
     n = len(features) if isinstance(features, Sequence) else 0
-    features = _check_features(features, n)
+    features = check_features(features, n)
     n_samples = check_int(n_samples, "n_samples", minimum=0)
     rng = check_rng(rng)
     X = np.empty((n_samples, len(features)))

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from stealkit._validation import check_choice
+from stealkit._validation import check_choice, check_int
 from stealkit.dataset_inference import zoo
 from stealkit.dataset_inference.embeddings import blind_walk, mingd
 from stealkit.dataset_inference.regressor import (
@@ -173,8 +173,7 @@ def row_split(n: int) -> tuple[np.ndarray, np.ndarray]:
     both halves the mix of the whole set. Returns ``(train, test)`` positions;
     ``train`` gets the extra row when n is odd.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"A set needs at least 2 rows to split. Got {n!r}.")
+    n = check_int(n, "n", minimum=2)
     rows = np.arange(int(n))
     return rows[0::2], rows[1::2]
 

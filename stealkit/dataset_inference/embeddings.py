@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from stealkit._validation import check_int, check_positive
+from stealkit._validation import check_int, check_positive, check_rng
 
 __all__ = [
     "NORMS",
@@ -554,7 +554,7 @@ def blind_walk(
     n = len(X)
     if y is not None:
         y = _as_labels(y, n)
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     g = torch.Generator().manual_seed(int(rng.integers(2**62)))
     directions = torch.stack(
         [_draw_directions(nm, scales[nm], n_directions, X.shape[1:], g) for nm in norms]

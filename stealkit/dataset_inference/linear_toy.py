@@ -19,11 +19,11 @@ Threat model: the verifier owns S and can compute the suspect model's margins
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
 
 import numpy as np
 from scipy import stats
 
+from stealkit._validation import check_int, check_positive, check_rng
 from stealkit.stats import OwnershipTest, ownership_test
 
 __all__ = [
@@ -45,27 +45,6 @@ __all__ = [
 RULES = ("sum", "least_squares")
 
 
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(
-            f"The '{name}' parameter must be an int ≥ {minimum}. Got {value!r} instead."
-        )
-    return int(value)
-
-
-def _positive_real(name: str, value) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not np.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"The '{name}' parameter must be a positive number. Got {value!r} instead."
-        )
-    return float(value)
-
-
 def sample(
     n_samples: int,
     *,
@@ -79,11 +58,11 @@ def sample(
     ``X`` has ``n_signal`` (K) signal columns x₁ = y·u, then ``n_noise`` (D)
     Gaussian noise columns x₂ with standard deviation ``sigma``.
     """
-    n_samples = _positive_int("n_samples", n_samples)
-    n_signal = _positive_int("n_signal", n_signal)
-    n_noise = _positive_int("n_noise", n_noise, minimum=0)
-    sigma = _positive_real("sigma", sigma)
-    rng = np.random.default_rng(rng)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    n_signal = check_int(n_signal, "n_signal", minimum=1)
+    n_noise = check_int(n_noise, "n_noise", minimum=0)
+    sigma = check_positive(sigma, "sigma")
+    rng = check_rng(rng)
     y = rng.choice(np.array([-1.0, 1.0]), size=n_samples)
     x1 = y[:, None] * np.ones(n_signal)
     x2 = rng.normal(0.0, sigma, size=(n_samples, n_noise))
@@ -125,7 +104,7 @@ def theorem1_margin_gap(D: int, sigma: float) -> float:
     is ‖x₂ⱼ‖², whose mean is D·σ². Other rules scale or shrink the gap (the
     minimum-norm least-squares fit caps every training margin at 1).
     """
-    return _positive_int("D", D, minimum=0) * _positive_real("sigma", sigma) ** 2
+    return check_int(D, "D", minimum=0) * check_positive(sigma, "sigma") ** 2
 
 
 def theorem3_success_probability(D) -> np.ndarray | float:
@@ -202,14 +181,14 @@ def simulate_margin_gap(
 ) -> MarginGap:
     """Train on S (``n_train`` points) ``n_repeats`` times; measure the mean margin
     on S minus the mean margin on ``n_fresh`` fresh points, each time."""
-    n_train = _positive_int("n_train", n_train)
-    n_fresh = _positive_int("n_fresh", n_fresh)
-    n_repeats = _positive_int("n_repeats", n_repeats, minimum=2)
+    n_train = check_int(n_train, "n_train", minimum=1)
+    n_fresh = check_int(n_fresh, "n_fresh", minimum=1)
+    n_repeats = check_int(n_repeats, "n_repeats", minimum=2)
     if rule not in RULES:
         raise ValueError(
             f"The 'rule' parameter must be one of 'sum', 'least_squares'. Got {rule!r}."
         )
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     kw = {"n_signal": n_signal, "n_noise": n_noise, "sigma": sigma}
     gaps = np.empty(n_repeats)
     for r in range(n_repeats):
@@ -260,14 +239,14 @@ def simulate_decision(
     mean margin on S minus its mean margin on ``n_public`` fresh points and
     says "stolen" above ``threshold`` (default λ = D·σ²/2, half Theorem 1's gap).
     """
-    n_noise = _positive_int("n_noise", n_noise)
-    n_signal = _positive_int("n_signal", n_signal)
-    sigma = _positive_real("sigma", sigma)
-    n_train = _positive_int("n_train", n_train)
-    n_public = _positive_int("n_public", n_public)
-    n_repeats = _positive_int("n_repeats", n_repeats)
+    n_noise = check_int(n_noise, "n_noise", minimum=1)
+    n_signal = check_int(n_signal, "n_signal", minimum=1)
+    sigma = check_positive(sigma, "sigma")
+    n_train = check_int(n_train, "n_train", minimum=1)
+    n_public = check_int(n_public, "n_public", minimum=1)
+    n_repeats = check_int(n_repeats, "n_repeats", minimum=1)
     lam = theorem1_margin_gap(n_noise, sigma) / 2 if threshold is None else float(threshold)
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     R, m, D = n_repeats, n_train, n_noise
     # Both models learn the signal weights m·u, worth m‖u‖² on every sample: that part of
     # the margins cancels in the gap, so only the noise columns are simulated.
@@ -316,11 +295,11 @@ def trial(
     ones, computes each suspect's margins on them and runs
     :func:`~stealkit.dataset_inference.ownership_test`.
     """
-    n_train = _positive_int("n_train", n_train)
-    m = _positive_int("m", m, minimum=2)
+    n_train = check_int(n_train, "n_train", minimum=1)
+    m = check_int(m, "m", minimum=2)
     if m > n_train:
         raise ValueError(f"The 'm' parameter must be at most n_train={n_train}. Got {m}.")
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     kw = {"n_signal": n_signal, "n_noise": n_noise, "sigma": sigma}
     X, y = sample(n_train, rng=rng, **kw)
     Xi, yi = sample(n_train, rng=rng, **kw)

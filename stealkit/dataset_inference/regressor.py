@@ -20,12 +20,11 @@ needs the suspect's training data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from stealkit._validation import check_int, check_positive
+from stealkit._validation import check_int, check_positive, check_rng
 from stealkit.dataset_inference.embeddings import Embedding
 from stealkit.stats import OwnershipTest, ownership_test
 
@@ -234,7 +233,7 @@ def train_regressor(
     # each class weighs the same, whatever the sizes
     weight = torch.cat([torch.full((len(a),), 0.5 / len(a)), torch.full((len(b),), 0.5 / len(b))])
 
-    g = torch.Generator().manual_seed(int(np.random.default_rng(rng).integers(2**62)))
+    g = torch.Generator().manual_seed(int(check_rng(rng).integers(2**62)))
     with torch.random.fork_rng(devices=[]):
         if hidden:
             module = nn.Sequential(nn.Linear(X.shape[1], hidden), nn.ReLU(),
@@ -330,14 +329,8 @@ def verify_dataset(
         )
     a, b = regressor.score(private), regressor.score(public)
     if m is not None:
-        if isinstance(m, bool) or not isinstance(m, Integral):
-            raise TypeError(f"The 'm' parameter must be an int or None. Got {m!r}.")
-        if not 2 <= m <= min(len(a), len(b)):
-            raise ValueError(
-                f"The 'm' parameter must be in [2, {min(len(a), len(b))}] (the fewer embeddings "
-                f"of the two sets). Got {m}."
-            )
-        rng = np.random.default_rng(rng)
+        m = check_int(m, "m", minimum=2, maximum=min(len(a), len(b)))
+        rng = check_rng(rng)
         a = a[rng.choice(len(a), m, replace=False)]
         b = b[rng.choice(len(b), m, replace=False)]
     test = ownership_test(a, b, alternative="less", significance=significance)

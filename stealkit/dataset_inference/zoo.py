@@ -59,8 +59,9 @@ from stealkit._torch import (
     torch_generator,
     train_epochs,
 )
-from stealkit._validation import check_int, check_positive
+from stealkit._validation import check_int, check_oracle, check_positive, check_rng
 from stealkit.dataset_inference.embeddings import _as_inputs
+from stealkit.oracle import label_through_oracle
 
 __all__ = [
     "CIFAR_MEAN",
@@ -228,7 +229,7 @@ def build_model(
             f"The 'architecture' must name one of {', '.join(map(repr, ARCHITECTURES))}. "
             f"Got {name!r}."
         )
-    g = torch_generator(np.random.default_rng(rng))
+    g = torch_generator(check_rng(rng))
     with torch.random.fork_rng(devices=[]):  # construction draws from (and restores) the global RNG
         try:
             model = ARCHITECTURES[name](**spec)
@@ -251,7 +252,7 @@ def split_indices(
     fraction = check_positive(fraction, "fraction")
     if not fraction < 1:
         raise ValueError(f"The 'fraction' parameter must be in (0, 1). Got {fraction}.")
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     first = []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
@@ -414,7 +415,7 @@ def train_cifar_classifier(
     start = time.perf_counter()
     yd = y.to(device)
     losses = _fit(model, X, lambda xb, idx: yd[idx], augment=bool(augment),
-                  rng=np.random.default_rng(rng), device=device, progress=progress,
+                  rng=check_rng(rng), device=device, progress=progress,
                   description=f"training {threat_model}", **args)
     return Training(model=model, losses=losses, epochs=args["epochs"], n_samples=len(X),
                     seconds=time.perf_counter() - start, device=str(device),
@@ -459,7 +460,7 @@ def distill(
 
     # the student's logits at the same temperature; T² keeps the gradients' scale (Hinton)
     losses = _fit(_Scaled(student, 1.0 / temperature), X, soft, augment=bool(augment),
-                  rng=np.random.default_rng(rng), device=device, progress=progress,
+                  rng=check_rng(rng), device=device, progress=progress,
                   description=f"training {threat_model}", loss_scale=temperature**2, **args)
     student.eval()
     return Training(model=student, losses=losses, epochs=args["epochs"], n_samples=len(X),
@@ -524,21 +525,16 @@ def extract(
     The attacker sees only the :class:`~stealkit.oracle.Oracle`'s answers to
     its own unlabelled images (one query each): labels (``output="label"``,
     label-query) or probabilities (``output="proba"``, logit-query: the
-    softmax carries the logits up to a constant). It pays ``len(X)`` queries.
+    softmax carries the logits up to a constant). It pays ``len(X)`` queries,
+    and raises :class:`~stealkit.QueryBudgetExceeded` before the first if the
+    budget cannot cover them all.
     """
-    from stealkit.oracle import Oracle
-
-    if not isinstance(oracle, Oracle) or oracle.output not in ("label", "proba"):
-        raise TypeError(
-            "The 'oracle' parameter must be a stealkit Oracle answering 'label' or 'proba'. "
-            f"Got {oracle!r}."
-        )
+    oracle = check_oracle(oracle, output=("label", "proba"))
     student = check_module(student, "student")
     _train_args(epochs, batch_size, lr, weight_decay, 0)
     X = _images(X)
     before = oracle.n_queries
-    answers = np.concatenate([np.asarray(oracle(X[s : s + 1024].numpy()))
-                              for s in range(0, len(X), 1024)])
+    answers = label_through_oracle(oracle, X, batch_size=1024)
     n_queries = oracle.n_queries - before
     y = answers.astype(np.float32) if oracle.output == "proba" else answers.astype(np.int64)
     name = threat_model or ("A_Q logit-query" if oracle.output == "proba" else "A_Q label-query")
@@ -578,7 +574,7 @@ def zero_shot_distill(
     student_steps = check_int(student_steps, "student_steps", minimum=1)
     lr_student = check_positive(lr_student, "lr_student")
     lr_generator = check_positive(lr_generator, "lr_generator")
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     if generator is None:
         generator = build_model("generator", rng=rng)
     generator = check_module(generator, "generator")
@@ -715,10 +711,7 @@ def spread_positions(n: int, k: int) -> np.ndarray:
     CIFAR-10 copy by class: the first k rows would all be airplanes; spread
     rows cover every class.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"The 'n' parameter must be a positive int. Got {n!r}.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"The 'k' parameter must be a positive int. Got {k!r}.")
+    n, k = check_int(n, "n", minimum=1), check_int(k, "k", minimum=1)
     if k >= n:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from stealkit._validation import check_choice
 from stealkit.datasets._fetch import (
     SOURCES,
     DataUnavailableError,
@@ -22,7 +23,7 @@ from stealkit.datasets._fetch import (
     cache_home,
     data_home,
 )
-from stealkit.datasets._tabular import _check_choice, _short_list
+from stealkit.datasets._tabular import _short_list
 
 if TYPE_CHECKING:
     from torch.utils.data import TensorDataset
@@ -87,7 +88,7 @@ class ImageDataset:
         ----------
         split : {"train", "test"}, default="train"
         """
-        split = _check_choice(split, "split", SPLITS)
+        split = check_choice(split, "split", SPLITS)
         import torch
         from torch.utils.data import TensorDataset
 
@@ -290,7 +291,7 @@ def load_cifar100(label_mode: str = "fine") -> ImageDataset:
     label_mode : {"fine", "coarse"}, default="fine"
         The 100 classes or the 20 superclasses.
     """
-    label_mode = _check_choice(label_mode, "label_mode", ("fine", "coarse"))
+    label_mode = check_choice(label_mode, "label_mode", ("fine", "coarse"))
     rel = "cifar100/cifar-100-python.tar.gz"
     arrays = _cached(_fetch(rel, *SOURCES[rel]), _decode_cifar100)
     return ImageDataset(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_bool, check_choice, check_int, check_real, check_rng
 from stealkit.datasets._fetch import SOURCES, _fetch
 
 __all__ = [
@@ -263,8 +264,8 @@ class TabularDataset:
             row is still uniform; an attacker who queries this way never leaves a rare
             category seen only once (which leaves one of its weights undetermined).
         """
-        n_samples = _check_int(n_samples, "n_samples", minimum=0)
-        rng = _check_rng(rng)
+        n_samples = check_int(n_samples, "n_samples", minimum=0)
+        rng = check_rng(rng)
         if not isinstance(balanced, bool | np.bool_):
             raise TypeError(f"The 'balanced' parameter must be a bool. Got {balanced!r} instead.")
         X = np.empty((n_samples, len(self.features)))
@@ -287,65 +288,10 @@ class TabularDataset:
 
 
 # --------------------------------------------------------------------------- arguments
-def _check_int(value: Any, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"The {name!r} parameter must be an int >= {minimum}. "
-            f"Got {type(value).__name__} {value!r} instead."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"The {name!r} parameter must be an int >= {minimum}. Got {value} instead."
-        )
-    return int(value)
-
-
-def _check_number(value: Any, name: str, *, low: float, high: float = np.inf,
-                  low_inclusive: bool = False) -> float:
-    """A real number in (low, high) ([low, high) with ``low_inclusive``), as a float."""
-    rule = f"a number {'>=' if low_inclusive else '>'} {low:g}"
-    rule += f" and < {high:g}" if np.isfinite(high) else ""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(
-            f"The {name!r} parameter must be {rule}. Got {type(value).__name__} {value!r} instead."
-        )
-    above = value >= low if low_inclusive else value > low
-    if not (above and value < high):  # also rejects NaN
-        raise ValueError(f"The {name!r} parameter must be {rule}. Got {value} instead.")
-    return float(value)
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(
-            f"The {name!r} parameter must be a bool. Got {type(value).__name__} {value!r} instead."
-        )
-    return bool(value)
-
-
-def _check_rng(rng: Any) -> np.random.Generator:
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "The 'rng' parameter must be None, a non-negative int or a numpy.random.Generator. "
-            f"Got {type(rng).__name__} {rng!r} instead."
-        ) from None
-
-
 def _check_common(raw: Any, test_size: Any, rng: Any) -> tuple[bool, float, np.random.Generator]:
-    raw = _check_bool(raw, "raw")
-    test_size = _check_number(test_size, "test_size", low=0, high=1)
-    return raw, test_size, _check_rng(rng)
-
-
-def _check_choice(value: Any, name: str, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise ValueError(
-            f"The {name!r} parameter must be one of {', '.join(map(repr, allowed))}. "
-            f"Got {value!r} instead."
-        )
-    return value
+    raw = check_bool(raw, "raw")
+    test_size = check_real(test_size, "test_size", low=0, high=1, include_high=False)
+    return raw, test_size, check_rng(rng)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -509,8 +455,8 @@ def load_adult(target: str = "income", *, drop_missing: bool = True, raw: bool =
     rng : int, numpy.random.Generator or None, default=0
         Seeds the split; the same seed gives the same split for raw and prepared.
     """
-    target = _check_choice(target, "target", ("income", "race"))
-    drop_missing = _check_bool(drop_missing, "drop_missing")
+    target = check_choice(target, "target", ("income", "race"))
+    drop_missing = check_bool(drop_missing, "drop_missing")
     raw, test_size, rng = _check_common(raw, test_size, rng)
     train = _read_table(_fetch("uci/adult.data", *SOURCES["uci/adult.data"]), 15)
     test = _read_table(_fetch("uci/adult.test", *SOURCES["uci/adult.test"]), 15)
@@ -543,7 +489,7 @@ def load_mushroom(*, drop_missing: bool = True, raw: bool = False, test_size: fl
     drop_missing, raw, test_size, rng
         As in :func:`load_adult`.
     """
-    drop_missing = _check_bool(drop_missing, "drop_missing")
+    drop_missing = check_bool(drop_missing, "drop_missing")
     raw, test_size, rng = _check_common(raw, test_size, rng)
     rel = "uci/agaricus-lepiota.data"
     table = _read_table(_fetch(rel, *SOURCES[rel]), len(_MUSHROOM_COLUMNS))
@@ -707,9 +653,9 @@ def load_circles(*, n_samples: int = 5000, noise: float = 0.05, factor: float = 
     """
     from sklearn.datasets import make_circles
 
-    n_samples = _check_int(n_samples, "n_samples", minimum=10)
-    noise = _check_number(noise, "noise", low=0, low_inclusive=True)
-    factor = _check_number(factor, "factor", low=0, high=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=10)
+    noise = check_real(noise, "noise", low=0, include_low=True)
+    factor = check_real(factor, "factor", low=0, high=1, include_high=False)
     raw, test_size, rng = _check_common(raw, test_size, rng)
     X, y = make_circles(n_samples, noise=noise, factor=factor, random_state=_seed(rng))
     return _synthetic("circles", X, y, "Circles", raw=raw, test_size=test_size, rng=rng)
@@ -735,8 +681,8 @@ def load_moons(*, n_samples: int = 5000, noise: float = 0.25, raw: bool = False,
     """
     from sklearn.datasets import make_moons
 
-    n_samples = _check_int(n_samples, "n_samples", minimum=10)
-    noise = _check_number(noise, "noise", low=0, low_inclusive=True)
+    n_samples = check_int(n_samples, "n_samples", minimum=10)
+    noise = check_real(noise, "noise", low=0, include_low=True)
     raw, test_size, rng = _check_common(raw, test_size, rng)
     X, y = make_moons(n_samples, noise=noise, random_state=_seed(rng))
     return _synthetic("moons", X, y, "Moons", raw=raw, test_size=test_size, rng=rng)
@@ -765,9 +711,9 @@ def load_blobs(*, n_samples: int = 5000, centers: int = 3, cluster_std: float = 
     """
     from sklearn.datasets import make_blobs
 
-    n_samples = _check_int(n_samples, "n_samples", minimum=10)
-    centers = _check_int(centers, "centers", minimum=2)
-    cluster_std = _check_number(cluster_std, "cluster_std", low=0)
+    n_samples = check_int(n_samples, "n_samples", minimum=10)
+    centers = check_int(centers, "centers", minimum=2)
+    cluster_std = check_real(cluster_std, "cluster_std", low=0)
     raw, test_size, rng = _check_common(raw, test_size, rng)
     X, y = make_blobs(n_samples, centers=centers, cluster_std=cluster_std,
                       random_state=_seed(rng))
@@ -797,9 +743,9 @@ def load_five_class(*, n_samples: int = 1000, n_features: int = 20, n_informativ
     """
     from sklearn.datasets import make_classification
 
-    n_samples = _check_int(n_samples, "n_samples", minimum=10)
-    n_informative = _check_int(n_informative, "n_informative", minimum=4)
-    n_features = _check_int(n_features, "n_features", minimum=n_informative + 2)
+    n_samples = check_int(n_samples, "n_samples", minimum=10)
+    n_informative = check_int(n_informative, "n_informative", minimum=4)
+    n_features = check_int(n_features, "n_features", minimum=n_informative + 2)
     raw, test_size, rng = _check_common(raw, test_size, rng)
     X, y = make_classification(n_samples=n_samples, n_features=n_features,
                                n_informative=n_informative, n_classes=5,

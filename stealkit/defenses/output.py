@@ -10,9 +10,10 @@ can be stacked in ``Oracle(..., defenses=[...])`` and compared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
+
+from stealkit._validation import check_int
 
 __all__ = ["LabelsOnly", "Rounding", "TopK"]
 
@@ -33,15 +34,7 @@ class Rounding:
     decimals: int
 
     def __post_init__(self):
-        if isinstance(self.decimals, bool) or not isinstance(self.decimals, Integral):
-            raise TypeError(
-                f"The 'decimals' parameter must be a non-negative int. "
-                f"Got {type(self.decimals).__name__} {self.decimals!r} instead."
-            )
-        if self.decimals < 0:
-            raise ValueError(
-                f"The 'decimals' parameter must be a non-negative int. Got {self.decimals} instead."
-            )
+        check_int(self.decimals, "decimals", minimum=0)
 
     def __call__(self, P) -> np.ndarray:
         return np.round(_check_proba(P), self.decimals)
@@ -54,13 +47,7 @@ class TopK:
     k: int
 
     def __post_init__(self):
-        if isinstance(self.k, bool) or not isinstance(self.k, Integral):
-            raise TypeError(
-                "The 'k' parameter must be a positive int. "
-                f"Got {type(self.k).__name__} {self.k!r} instead."
-            )
-        if self.k < 1:
-            raise ValueError(f"The 'k' parameter must be a positive int. Got {self.k} instead.")
+        check_int(self.k, "k", minimum=1)
 
     def __call__(self, P) -> np.ndarray:
         P = _check_proba(P)

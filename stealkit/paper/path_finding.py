@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
+from stealkit._validation import check_int, check_rng
 from stealkit.attacks.path_finding import extract_tree, uniform_inputs
 from stealkit.course import spread_rows
 from stealkit.datasets import (
@@ -106,9 +106,8 @@ def path_finding_row(
         :func:`stealkit.course.compare_with_paper`. Extraction accuracy is
         measured on labels (each leaf's label read with one label query).
     """
-    if isinstance(n_unif, bool) or not isinstance(n_unif, Integral) or n_unif < 1:
-        raise ValueError(f"The 'n_unif' parameter must be a positive int. Got {n_unif!r} instead.")
-    rng = np.random.default_rng(rng)
+    n_unif = check_int(n_unif, "n_unif", minimum=1)
+    rng = check_rng(rng)
     X_test = np.asarray(X_test, dtype=np.float64)
     X_unif = uniform_inputs(features, n_unif, rng=rng)
     d = len(features)

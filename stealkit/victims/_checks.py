@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
-
 import numpy as np
-
-
-def check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < np.inf:
-        raise ValueError(
-            f"The '{name}' parameter must be a positive number. Got {value!r} instead."
-        )
-    return float(value)
-
-
-def check_count(value: Any, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(
-            f"The '{name}' parameter must be an int >= {minimum}. Got {value!r} instead."
-        )
-    return int(value)
 
 
 def check_Xy(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

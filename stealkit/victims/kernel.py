@@ -13,7 +13,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 
-from stealkit.victims._checks import check_count, check_positive, check_Xy
+from stealkit._validation import check_int, check_positive
+from stealkit.victims._checks import check_Xy
 
 __all__ = ["KernelLogisticRegression", "rbf_kernel"]
 
@@ -68,13 +69,13 @@ class KernelLogisticRegression:
     def fit(self, X, y) -> KernelLogisticRegression:
         gamma = check_positive(self.gamma, "gamma")
         C = check_positive(self.C, "C")
-        max_iter = check_count(self.max_iter, "max_iter")
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         X, codes, classes = check_Xy(X, y)
         n, c = len(X), len(classes)
         if self.n_representers is None:
             R = X
         else:
-            s = check_count(self.n_representers, "n_representers")
+            s = check_int(self.n_representers, "n_representers", minimum=1)
             if s > n:
                 raise ValueError(
                     f"The 'n_representers' parameter must be at most the number of training "

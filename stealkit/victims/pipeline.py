@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from stealkit.victims._checks import check_count, check_Xy
+from stealkit._validation import check_int
+from stealkit.victims._checks import check_Xy
 
 __all__ = ["FeaturePipeline", "ENCODINGS", "encode"]
 
@@ -88,7 +89,7 @@ class FeaturePipeline:
         return encode(X, self.features, self.encodings_, self.edges_)
 
     def fit(self, X_raw, y) -> FeaturePipeline:
-        n_bins = check_count(self.n_bins, "n_bins", minimum=2)
+        n_bins = check_int(self.n_bins, "n_bins", minimum=2)
         from sklearn.linear_model import LogisticRegression
 
         X, _, _ = check_Xy(X_raw, y)

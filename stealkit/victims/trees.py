@@ -18,10 +18,11 @@ from __future__ import annotations
 import copy
 import heapq
 from collections.abc import Sequence
-from numbers import Integral
 from typing import Any
 
 import numpy as np
+
+from stealkit._validation import check_int
 
 __all__ = ["DecisionTree", "IDS"]
 
@@ -30,19 +31,6 @@ __all__ = ["DecisionTree", "IDS"]
 IDS = ("node", "prediction", "label")
 
 _LEAF = -1
-
-
-def _check_int(name: str, value: Any, *, low: int, allow_none: bool) -> int | None:
-    if value is None and allow_none:
-        return None
-    rule = f"an int >= {low}" + (" or None" if allow_none else "")
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"The '{name}' parameter must be {rule}. Got {type(value).__name__} {value!r} instead."
-        )
-    if value < low:
-        raise ValueError(f"The '{name}' parameter must be {rule}. Got {value} instead.")
-    return int(value)
 
 
 def _check_ids(ids: Any) -> str:
@@ -186,11 +174,11 @@ class DecisionTree:
     # -------------------------------------------------------------------- fit
     def fit(self, X, y) -> DecisionTree:
         """Grow the tree on ``X`` (categorical columns as codes) and labels ``y``."""
-        max_depth = _check_int("max_depth", self.max_depth, low=0, allow_none=True)
-        min_leaf = _check_int("min_samples_leaf", self.min_samples_leaf, low=1, allow_none=False)
-        max_leaves = _check_int("max_leaf_nodes", self.max_leaf_nodes, low=2, allow_none=True)
+        max_depth = check_int(self.max_depth, "max_depth", minimum=0, allow_none=True)
+        min_leaf = check_int(self.min_samples_leaf, "min_samples_leaf", minimum=1)
+        max_leaves = check_int(self.max_leaf_nodes, "max_leaf_nodes", minimum=2, allow_none=True)
         _check_ids(self.ids)
-        _check_int("confidence_decimals", self.confidence_decimals, low=0, allow_none=False)
+        check_int(self.confidence_decimals, "confidence_decimals", minimum=0)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         if X.ndim != 2 or len(X) == 0:
@@ -330,7 +318,7 @@ class DecisionTree:
         complete inputs. ``features`` only names the columns (all continuous).
         """
         _check_ids(ids)
-        _check_int("confidence_decimals", confidence_decimals, low=0, allow_none=False)
+        check_int(confidence_decimals, "confidence_decimals", minimum=0)
         t = getattr(estimator, "tree_", None)
         if t is None or not hasattr(estimator, "classes_") or not hasattr(t, "children_left"):
             raise TypeError(

@@ -15,6 +15,7 @@ import numpy as np
 from torch import nn
 
 from stealkit._torch import check_module
+from stealkit._validation import check_int, check_rng
 from stealkit.watermark._checks import as_images
 from stealkit.watermark.models import activations
 from stealkit.watermark.snnl import METRICS, snnl
@@ -127,9 +128,8 @@ def toy_clusters(
         raise ValueError(
             f"The 'separation' parameter must be a number >= 0. Got {separation!r} instead."
         )
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 4:
-        raise ValueError(f"The 'n_samples' parameter must be an int >= 4. Got {n_samples!r}.")
-    rng = np.random.default_rng(rng)
+    n_samples = check_int(n_samples, "n_samples", minimum=4)
+    rng = check_rng(rng)
     y = np.arange(n_samples) % 2
     X = rng.normal(size=(n_samples, 2))
     X[:, 0] += (y - 0.5) * separation

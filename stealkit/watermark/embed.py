@@ -41,7 +41,7 @@ from stealkit._torch import (
     soft_cross_entropy,
     torch_generator,
 )
-from stealkit._validation import check_choice, check_int, check_real
+from stealkit._validation import check_choice, check_int, check_real, check_rng
 from stealkit.watermark._checks import as_images, as_labels
 from stealkit.watermark.models import LAYERS
 from stealkit.watermark.snnl import METRICS, snnl
@@ -421,7 +421,7 @@ def _embed(
     device = resolve_device(device)
     model.to(device)
     _check_layer_names(model, layers, X[:1].to(device))
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     g = torch_generator(rng)
 
     X_src = _class_images(X, y, source, "source")

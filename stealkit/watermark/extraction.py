@@ -18,8 +18,8 @@ import numpy as np
 from torch import nn
 
 from stealkit._torch import Training
-from stealkit._validation import check_int, check_real
-from stealkit.oracle import Oracle
+from stealkit._validation import check_int, check_oracle, check_real, check_rng
+from stealkit.oracle import Oracle, label_through_oracle
 from stealkit.watermark._checks import as_images
 from stealkit.watermark.models import mnist_cnn, train_mnist_classifier
 
@@ -83,38 +83,30 @@ def extract_mnist_copy(
     -------
     Extraction
         The copy, the number of queries spent (``len(X)``) and the training record.
+
+    Raises
+    ------
+    QueryBudgetExceeded
+        Before any query, if the oracle's budget cannot cover ``len(X)``.
     """
-    if not isinstance(oracle, Oracle):
-        raise TypeError(
-            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
-        )
-    if oracle.output not in ("label", "proba") or oracle.n_features != 28 * 28:
+    oracle = check_oracle(oracle, output=("label", "proba"))
+    if oracle.n_features != 28 * 28:
         raise ValueError(
-            "The 'oracle' must answer 'label' or 'proba' for 28×28 images (n_features 784). "
-            f"Got output={oracle.output!r}, n_features={oracle.n_features}."
+            "The 'oracle' must answer 28×28 images (n_features 784). "
+            f"Got n_features={oracle.n_features}."
         )
     X = as_images(X)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     lr = check_real(lr, "lr", low=0.0)
     query_batch = check_int(query_batch, "query_batch", minimum=1)
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     if model is None:
         model = mnist_cnn(rng=rng)
     elif not isinstance(model, nn.Module):
         raise TypeError(f"The 'model' parameter must be a torch.nn.Module or None. Got {model!r}.")
-    if oracle.budget is not None and oracle.remaining < len(X):
-        # Refuse before any query is spent rather than stop half-way.
-        raise ValueError(
-            f"The oracle's budget has {oracle.remaining} queries left; labelling 'X' needs "
-            f"{len(X)}. Pass fewer images."
-        )
     before = oracle.n_queries
-    answers = [
-        np.asarray(oracle(X[s : s + query_batch].numpy().astype(np.float64)))
-        for s in range(0, len(X), query_batch)
-    ]
-    answers = np.concatenate(answers)
+    answers = label_through_oracle(oracle, X, batch_size=query_batch)
     if oracle.output == "label":
         if oracle.classes is not None:
             lookup = {c: i for i, c in enumerate(oracle.classes.tolist())}

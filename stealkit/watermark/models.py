@@ -37,7 +37,7 @@ from stealkit._torch import (
     torch_generator,
     train_epochs,
 )
-from stealkit._validation import check_int, check_real
+from stealkit._validation import check_int, check_real, check_rng
 from stealkit.watermark._checks import as_images, as_labels
 
 __all__ = [
@@ -85,7 +85,7 @@ def mnist_cnn(*, n_classes: int = 10, rng: int | np.random.Generator | None = No
     torch's global random state is left alone.
     """
     n_classes = check_int(n_classes, "n_classes", minimum=2)
-    g = torch_generator(np.random.default_rng(rng))
+    g = torch_generator(check_rng(rng))
     with torch.random.fork_rng(devices=[]):  # the default init draws; leave global state as it was
         model = MnistCNN(n_classes)
     return default_init_(model, g)
@@ -141,7 +141,7 @@ def train_mnist_classifier(
     lr = check_real(lr, "lr", low=0.0)
     if after_step is not None and not callable(after_step):
         raise TypeError("The 'after_step' parameter must be callable or None.")
-    g = torch_generator(np.random.default_rng(rng))
+    g = torch_generator(check_rng(rng))
     device = resolve_device(device)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -40,7 +40,7 @@ from stealkit._torch import (
     resolve_device,
     torch_generator,
 )
-from stealkit._validation import check_choice, check_int, check_real
+from stealkit._validation import check_choice, check_int, check_real, check_rng
 from stealkit.watermark._checks import as_images, as_labels
 from stealkit.watermark.models import mnist_accuracy, train_mnist_classifier
 from stealkit.watermark.verify import watermark_success
@@ -205,7 +205,7 @@ def pruning_curve(
         if y is None:
             raise ValueError("Fine-pruning (fine_tune_epochs > 0) needs the labels 'y' of 'X'.")
         y = as_labels(y, "y", len(X), n_classes)
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     activation = _unit_activation(model, X, layer)
     order = np.argsort(activation, kind="stable")
     acc, wsr = [], []
@@ -340,7 +340,7 @@ def neural_cleanse(
     unlearn = check_choice(unlearn, "unlearn", ("flagged", "smallest", "none"))
     unlearn_epochs = check_int(unlearn_epochs, "unlearn_epochs", minimum=0)
     unlearn_share = check_real(unlearn_share, "unlearn_share", low=0.0, high=1.0)
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     g = torch_generator(rng)
     device = resolve_device(device) if device is not None else device_of(model)
     work = copy.deepcopy(model).to(device).eval()

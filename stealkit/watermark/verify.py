@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from stealkit._validation import check_int, check_real
+from stealkit._validation import check_int, check_real, check_rng
 from stealkit.oracle import Oracle
 from stealkit.stats import OwnershipTest, fisher_p_values, ownership_test, welch_p_values
 from stealkit.watermark._checks import as_images
@@ -204,7 +204,7 @@ def verify_watermark(
         raise ValueError(
             f"The 'test' parameter must be one of {', '.join(map(repr, TESTS))}. Got {test!r}."
         )
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
 
     chosen = np.sort(rng.choice(len(X), size=n_queries, replace=False))
     target = watermark.target

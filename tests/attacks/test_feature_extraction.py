@@ -86,9 +86,9 @@ def test_budget_stops_the_attack(pipeline):
 
 
 BAD = [
-    (dict(features=FEATURES[:3]), ValueError, "'features'.*4 inputs"),
+    (dict(features=FEATURES[:3]), ValueError, "'features'.*each of the oracle's 4"),
     (dict(features=5), TypeError, "'features'"),
-    (dict(features=(1, 2, 3, 4)), ValueError, "Feature"),
+    (dict(features=(1, 2, 3, 4)), ValueError, "must have kind 'continuous' or 'categorical'"),
     (dict(epsilon=0.0), ValueError, "'epsilon'"),
     (dict(n_grid=1), ValueError, "'n_grid'"),
     (dict(tol=-1.0), ValueError, "'tol'"),

@@ -27,7 +27,7 @@ def test_split_rows_alternates_within_each_set():
     train, test = cifar.row_split(len(labels))
     assert set(labels[train]) == set(labels[test]) == set(range(10))
     assert (len(train), len(test)) == (35, 35)
-    with pytest.raises(ValueError, match="at least 2 rows"):
+    with pytest.raises(ValueError, match="'n' parameter must be an int >= 2. Got 1"):
         cifar.row_split(1)
     with pytest.raises(ValueError, match=r"n private then n public rows, n >= 4. Got shape \(9, 3\)"):
         split_rows(np.ones((9, 3)))

@@ -75,7 +75,7 @@ def test_decision_is_reproducible():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: lt.sample(0), "'n_samples' parameter must be an int ≥ 1. Got 0"),
+        (lambda: lt.sample(0), "'n_samples' parameter must be an int >= 1. Got 0"),
         (lambda: lt.sample(3, sigma=0), "'sigma' parameter must be a positive number. Got 0"),
         (lambda: lt.sample(3, n_signal=0), "'n_signal'"),
         (lambda: lt.train(np.ones((3, 2)), np.ones(2)), "Need X of shape"),
@@ -83,8 +83,8 @@ def test_decision_is_reproducible():
             lambda: lt.train(np.ones((3, 2)), np.ones(3), rule="ridge"),
             "'rule' parameter must be one of",
         ),
-        (lambda: lt.simulate_margin_gap(n_repeats=1), "'n_repeats' parameter must be an int ≥ 2"),
-        (lambda: lt.simulate_decision(n_noise=0), "'n_noise' parameter must be an int ≥ 1"),
+        (lambda: lt.simulate_margin_gap(n_repeats=1), "'n_repeats' parameter must be an int >= 2"),
+        (lambda: lt.simulate_decision(n_noise=0), "'n_noise' parameter must be an int >= 1"),
         (lambda: lt.theorem1_margin_gap(-1, 1.0), "'D' parameter"),
         (lambda: lt.theorem3_success_probability(-1), "non-negative"),
     ],

@@ -119,7 +119,7 @@ def test_bad_arguments():
         reg.score(a[:, :2])
     with pytest.raises(TypeError, match="ConfidenceRegressor"):
         verify_dataset("regressor", a, b)
-    with pytest.raises(ValueError, match=r"'m' parameter must be in \[2, 10\]"):
+    with pytest.raises(ValueError, match=r"'m' parameter must be an int in \[2, 10\]"):
         verify_dataset(reg, a, b, m=11)
     with pytest.raises(TypeError, match="'m' parameter must be an int"):
         verify_dataset(reg, a, b, m=2.0)

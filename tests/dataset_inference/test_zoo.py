@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from stealkit.dataset_inference import zoo
-from stealkit.oracle import Oracle
+from stealkit.oracle import Oracle, QueryBudgetExceeded
 
 TINY = {"name": "resnet9", "width": 2}
 
@@ -149,8 +149,15 @@ def test_bad_training_arguments():
         zoo.train_cifar_classifier("resnet9", X, y)
     with pytest.raises(ValueError, match="'temperature'"):
         zoo.distill(model, model, X, temperature=0)
-    with pytest.raises(TypeError, match="Oracle answering 'label' or 'proba'"):
+    with pytest.raises(TypeError, match="'oracle' parameter must be a stealkit.Oracle"):
         zoo.extract(model, model, X)
+    leaves = Oracle(lambda x: np.zeros(len(x)), input_shape=(3, 32, 32), output="leaf")
+    with pytest.raises(ValueError, match=r"class labels \(output='label'\) or class prob"):
+        zoo.extract(leaves, model, X)
+    short = Oracle.from_torch(model, input_shape=(3, 32, 32), output="label", budget=len(X) - 1)
+    with pytest.raises(QueryBudgetExceeded):
+        zoo.extract(short, model, X)
+    assert short.n_queries == 0  # refused before the first batch
     with pytest.raises(ValueError, match="'iterations'"):
         zoo.zero_shot_distill(model, model, iterations=0)
     with pytest.raises(ValueError, match="'device' parameter is not a torch device"):

@@ -54,7 +54,7 @@ def test_mingd_rows_are_spread_over_the_sorted_samples():
     assert len(pos) == 64 and pos[0] == 0 and pos[-1] == 999 and np.all(np.diff(pos) > 0)
     assert set(labels[pos]) == set(range(10))  # the first 64 rows would all be class 0
     np.testing.assert_array_equal(zoo.spread_positions(5, 9), np.arange(5))
-    with pytest.raises(ValueError, match="'k' parameter must be a positive int"):
+    with pytest.raises(ValueError, match="'k' parameter must be an int >= 1"):
         zoo.spread_positions(10, 0)
     settings = zoo_build._mingd_settings(zoo_build.SMALL, pos)
     assert settings["n"] == 64 and settings["positions"] == pos.tolist()

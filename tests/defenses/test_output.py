@@ -50,10 +50,10 @@ def test_labels_only_is_one_hot(P):
         (
             lambda: Rounding(-1),
             ValueError,
-            "'decimals' parameter must be a non-negative int. Got -1",
+            "'decimals' parameter must be an int >= 0. Got -1",
         ),
         (lambda: Rounding(True), TypeError, "'decimals'"),
-        (lambda: TopK(0), ValueError, "'k' parameter must be a positive int. Got 0"),
+        (lambda: TopK(0), ValueError, "'k' parameter must be an int >= 1. Got 0"),
         (lambda: TopK(1.5), TypeError, "'k' parameter"),
     ],
 )

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stealkit import Oracle
+from stealkit import Oracle, QueryBudgetExceeded
 from stealkit.watermark.extraction import extract_mnist_copy
 from stealkit.watermark.models import mnist_accuracy, mnist_cnn, predict, train_mnist_classifier
 
@@ -42,7 +42,7 @@ def test_same_rng_same_copy_and_class_names(victim, toy_images):
 def test_budget_is_checked_before_any_query(victim, toy_images):
     X, _ = toy_images
     api = Oracle.from_torch(victim, input_shape=(1, 28, 28), output="label", budget=50)
-    with pytest.raises(ValueError, match="budget has 50 queries left; labelling 'X' needs 100"):
+    with pytest.raises(QueryBudgetExceeded, match="Answering 100 more queries .* 50 remain"):
         extract_mnist_copy(api, X, progress=False)
     assert api.n_queries == 0
 
