@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     p.add_argument("--alphas", type=int, nargs="+", default=[1],
                    help="budgets as multiples of the unknowns (default: 1)")
     p.add_argument("--json", type=Path, help="also write every measurement to this JSON file "
-                   "(notebook 01 reads notebooks/results/figure7_seeds.json)")
+                   "(notebook 03 reads notebooks/results/figure7_seeds.json)")
     args = p.parse_args(argv)
     start = time.perf_counter()
     records = figure7_records(range(args.seeds), alphas=tuple(args.alphas),
