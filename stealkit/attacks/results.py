@@ -10,7 +10,8 @@ common, so that a notebook, a plot or a benchmark can treat any of them alike:
 - ``answers``: the oracle's answer to each query, row for row;
 - ``seconds``: the attack's wall-clock time, queries included.
 
-Model inversion (:class:`~stealkit.attacks.model_inversion.InversionResult`)
+The watermark paper's thief (:class:`~stealkit.watermark.Extraction`) has
+the same core. Model inversion (:class:`~stealkit.attacks.model_inversion.InversionResult`)
 recovers an input rather than a model and counts its queries without keeping
 them; it has ``x``, ``n_queries`` and ``seconds``.
 """

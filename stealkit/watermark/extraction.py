@@ -11,7 +11,8 @@ architecture). It does not know that the victim is watermarked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,10 +29,31 @@ __all__ = ["Extraction", "extract_mnist_copy"]
 
 @dataclass(frozen=True)
 class Extraction:
-    """The extracted copy f̂, what it cost, and how it was trained."""
+    """The extracted copy f̂, what it cost, and how it was trained.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The copy.
+    n_queries : int
+        Queries spent: one per image.
+    queries : ndarray of shape (n_queries, 1, 28, 28)
+        The images sent, in order (float32 in [0, 1]).
+    answers : ndarray
+        The oracle's answers: labels ``(n_queries,)`` or probabilities ``(n_queries, 10)``.
+    seconds : float
+        Wall-clock time: queries and training.
+    output : {"label", "proba"}
+        What the oracle answered.
+    training : Training
+        The copy's training record.
+    """
 
     model: nn.Module
     n_queries: int
+    queries: np.ndarray = field(repr=False)
+    answers: np.ndarray = field(repr=False)
+    seconds: float = field(repr=False)
     output: str
     training: Training
 
@@ -105,8 +127,9 @@ def extract_mnist_copy(
         model = mnist_cnn(rng=rng)
     elif not isinstance(model, nn.Module):
         raise TypeError(f"The 'model' parameter must be a torch.nn.Module or None. Got {model!r}.")
+    t0 = time.perf_counter()
     before = oracle.n_queries
-    answers = label_through_oracle(oracle, X, batch_size=query_batch)
+    raw = answers = label_through_oracle(oracle, X, batch_size=query_batch)
     if oracle.output == "label":
         if oracle.classes is not None:
             lookup = {c: i for i, c in enumerate(oracle.classes.tolist())}
@@ -122,6 +145,9 @@ def extract_mnist_copy(
     return Extraction(
         model=model,
         n_queries=oracle.n_queries - before,
+        queries=X.numpy(),
+        answers=raw,
+        seconds=time.perf_counter() - t0,
         output=oracle.output,
         training=training,
     )

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from stealkit import Oracle, QueryBudgetExceeded
+from stealkit.attacks import AttackResult
 from stealkit.watermark.extraction import extract_mnist_copy
 from stealkit.watermark.models import mnist_accuracy, mnist_cnn, predict, train_mnist_classifier
 
@@ -24,6 +25,10 @@ def test_copy_learns_the_victims_answers(victim, toy_images, output):
     assert np.mean(predict(res.model, X) == predict(victim, X)) > 0.9
     assert mnist_accuracy(res.model, X, y) > 0.9
     assert res.training.epochs == 6 and "queries" in repr(res)
+    assert isinstance(res, AttackResult) and res.seconds > 0
+    assert res.queries.shape == (len(X), 1, 28, 28) and len(res.answers) == len(X)
+    fresh = Oracle.from_torch(victim, input_shape=(1, 28, 28), output=output)
+    np.testing.assert_array_equal(res.answers, fresh(res.queries))
 
 
 def test_same_rng_same_copy_and_class_names(victim, toy_images):
