@@ -1,24 +1,7 @@
 """Figures 4–7 of Tramèr et al. (2016), label-only extraction: ours beside the paper's.
 
-For every data set of the paper's Table 3 that we have, a victim is trained on
-70 % of it and attacked through a label-only API, at budgets of α × the number
-of unknowns, with three seeds:
-
-- Figure 4: binary logistic regression (unknowns d + 1): Lowd–Meek at several
-  granularities ε, and uniform, line-search and adaptive retraining.
-- Figure 5: softmax regression (unknowns c(d + 1)): the three retraining
-  strategies.
-- Figure 6: RBF-kernel SVMs (budgets in multiples of d + 1, as for Figure 4).
-- Figure 7: equation solving on probabilities rounded to 2–4 decimals (or
-  not) against label-only adaptive retraining, on the softmax victims of
-  Figure 5.
-- The MLP of the lecture's limitations slide: 20 tanh hidden units
-  (unknowns dh + hc + h + c), from labels only.
-
-R_test is measured on the test split, R_unif on points uniform in [-1, 1]^d
-(the box the attacks query, as in the paper's code): 100,000 for linear
-victims, 10,000 for SVMs and MLPs. The sweeps are those of
-:mod:`stealkit.paper.label_only`, which notebook 03 calls too. The records go to
+What is measured, and how, is described in :mod:`stealkit.paper.label_only`,
+whose sweeps notebook 03 calls too. The records go to
 ``notebooks/results/label_only.json``, which notebook 03 plots. Run from the
 repository root with STEALKIT_DATA pointing at the offline data copies::
 

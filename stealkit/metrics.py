@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from stealkit._validation import check_int, check_rng
+from stealkit._validation import check_choice, check_int, check_rng
 
 __all__ = [
     "DISTANCES",
@@ -56,15 +56,6 @@ def total_variation(p, q) -> np.ndarray:
     return 0.5 * np.abs(p - q).sum(axis=1)
 
 
-def _check_distance(distance: str) -> str:
-    if distance not in DISTANCES:
-        raise ValueError(
-            f"The 'distance' parameter must be one of {', '.join(map(repr, DISTANCES))}. "
-            f"Got {distance!r} instead."
-        )
-    return distance
-
-
 def _answer(model: Any, X: np.ndarray, distance: str) -> np.ndarray:
     """Labels or probabilities of an estimator or a plain callable."""
     method = "predict" if distance == "zero_one" else "predict_proba"
@@ -84,7 +75,7 @@ def r_test(f: Any, f_hat: Any, X, *, distance: str = "zero_one") -> float:
     ``f`` and ``f_hat`` are estimators (``predict`` for the 0-1 distance,
     ``predict_proba`` for total variation) or callables returning the same.
     """
-    distance = _check_distance(distance)
+    distance = check_choice(distance, "distance", DISTANCES)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim < 2 or len(X) == 0:
         raise ValueError(f"The inputs 'X' must be a non-empty 2-D array. Got shape {X.shape}.")

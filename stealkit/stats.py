@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from stealkit._validation import check_int, check_real, check_rng
+from stealkit._validation import check_choice, check_int, check_real, check_rng
 
 __all__ = [
     "ALTERNATIVES",
@@ -102,11 +102,7 @@ def ownership_test(
     """
     private = _scores("private_scores", private_scores)
     public = _scores("public_scores", public_scores)
-    if alternative not in ALTERNATIVES:
-        raise ValueError(
-            "The 'alternative' parameter must be one of 'greater', 'less'. "
-            f"Got {alternative!r} instead."
-        )
+    alternative = check_choice(alternative, "alternative", ALTERNATIVES)
     significance = check_real(significance, "significance", low=0, high=1, include_high=False)
     result = stats.ttest_ind(private, public, equal_var=False, alternative=alternative)
     delta = private.mean() - public.mean()

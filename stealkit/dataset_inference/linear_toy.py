@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from stealkit._validation import check_int, check_positive, check_rng
+from stealkit._validation import check_choice, check_int, check_positive, check_rng
 from stealkit.stats import OwnershipTest, ownership_test
 
 __all__ = [
@@ -81,10 +81,7 @@ def train(X, y, *, rule: str = "sum") -> np.ndarray:
         raise ValueError(
             f"Need X of shape (m, K + D) and y of shape (m,). Got {X.shape}, {y.shape}."
         )
-    if rule not in RULES:
-        raise ValueError(
-            f"The 'rule' parameter must be one of 'sum', 'least_squares'. Got {rule!r}."
-        )
+    rule = check_choice(rule, "rule", RULES)
     if rule == "sum":
         return y @ X
     return np.linalg.lstsq(X, y, rcond=None)[0]
@@ -184,10 +181,7 @@ def simulate_margin_gap(
     n_train = check_int(n_train, "n_train", minimum=1)
     n_fresh = check_int(n_fresh, "n_fresh", minimum=1)
     n_repeats = check_int(n_repeats, "n_repeats", minimum=2)
-    if rule not in RULES:
-        raise ValueError(
-            f"The 'rule' parameter must be one of 'sum', 'least_squares'. Got {rule!r}."
-        )
+    rule = check_choice(rule, "rule", RULES)
     rng = check_rng(rng)
     kw = {"n_signal": n_signal, "n_noise": n_noise, "sigma": sigma}
     gaps = np.empty(n_repeats)

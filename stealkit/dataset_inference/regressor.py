@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from stealkit._validation import check_int, check_positive, check_rng
+from stealkit._validation import check_choice, check_int, check_positive, check_rng
 from stealkit.dataset_inference.embeddings import Embedding
 from stealkit.stats import OwnershipTest, ownership_test
 
@@ -206,11 +206,7 @@ def train_regressor(
     lr = check_positive(lr, "lr")
     if weight_decay != 0:
         weight_decay = check_positive(weight_decay, "weight_decay")
-    if loss not in REGRESSOR_LOSSES:
-        raise ValueError(
-            f"The 'loss' parameter must be one of {', '.join(map(repr, REGRESSOR_LOSSES))}. "
-            f"Got {loss!r}."
-        )
+    loss = check_choice(loss, "loss", REGRESSOR_LOSSES)
     a = embedding_features(private, sort=sort, nonnegative=log)
     b = embedding_features(public, sort=sort, nonnegative=log)
     if a.shape[1] != b.shape[1]:

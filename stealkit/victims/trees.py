@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from stealkit._validation import check_int
+from stealkit._validation import check_choice, check_int
 
 __all__ = ["DecisionTree", "IDS"]
 
@@ -31,14 +31,6 @@ __all__ = ["DecisionTree", "IDS"]
 IDS = ("node", "prediction", "label")
 
 _LEAF = -1
-
-
-def _check_ids(ids: Any) -> str:
-    if ids not in IDS:
-        raise ValueError(
-            f"The 'ids' parameter must be one of {', '.join(map(repr, IDS))}. Got {ids!r} instead."
-        )
-    return ids
 
 
 def _describe_features(features: Any, n_features: int) -> tuple[list, list, list]:
@@ -177,7 +169,7 @@ class DecisionTree:
         max_depth = check_int(self.max_depth, "max_depth", minimum=0, allow_none=True)
         min_leaf = check_int(self.min_samples_leaf, "min_samples_leaf", minimum=1)
         max_leaves = check_int(self.max_leaf_nodes, "max_leaf_nodes", minimum=2, allow_none=True)
-        _check_ids(self.ids)
+        check_choice(self.ids, "ids", IDS)
         check_int(self.confidence_decimals, "confidence_decimals", minimum=0)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
@@ -317,7 +309,7 @@ class DecisionTree:
         With ``ids="node"`` :meth:`apply` equals ``estimator.apply`` on
         complete inputs. ``features`` only names the columns (all continuous).
         """
-        _check_ids(ids)
+        check_choice(ids, "ids", IDS)
         check_int(confidence_decimals, "confidence_decimals", minimum=0)
         t = getattr(estimator, "tree_", None)
         if t is None or not hasattr(estimator, "classes_") or not hasattr(t, "children_left"):

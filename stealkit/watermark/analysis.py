@@ -15,7 +15,7 @@ import numpy as np
 from torch import nn
 
 from stealkit._torch import check_module
-from stealkit._validation import check_int, check_rng
+from stealkit._validation import check_choice, check_int, check_rng
 from stealkit.watermark._checks import as_images
 from stealkit.watermark.models import activations
 from stealkit.watermark.snnl import METRICS, snnl
@@ -95,8 +95,7 @@ def representations(
     """
     model = check_module(model)
     Xw, Xt = as_images(X_watermarked, "X_watermarked"), as_images(X_target, "X_target")
-    if metric not in METRICS:
-        raise ValueError(f"The 'metric' parameter must be one of {METRICS}. Got {metric!r}.")
+    metric = check_choice(metric, "metric", METRICS)
     import torch
 
     reps = activations(model, torch.cat([Xw, Xt]), layers=(layer,))[layer].astype(np.float64)

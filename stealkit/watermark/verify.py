@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from stealkit._validation import check_int, check_real, check_rng
+from stealkit._validation import check_choice, check_int, check_real, check_rng
 from stealkit.oracle import Oracle
 from stealkit.stats import OwnershipTest, fisher_p_values, ownership_test, welch_p_values
 from stealkit.watermark._checks import as_images
@@ -200,10 +200,7 @@ def verify_watermark(
         raise ValueError(f"The 'significance' parameter must be in (0, 1). Got {significance}.")
     max_queries = check_int(max_queries, "max_queries", minimum=2)
     n_draws = check_int(n_draws, "n_draws", minimum=1)
-    if test not in TESTS:
-        raise ValueError(
-            f"The 'test' parameter must be one of {', '.join(map(repr, TESTS))}. Got {test!r}."
-        )
+    test = check_choice(test, "test", TESTS)
     rng = check_rng(rng)
 
     chosen = np.sort(rng.choice(len(X), size=n_queries, replace=False))
