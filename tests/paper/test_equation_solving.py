@@ -74,9 +74,6 @@ def test_inversion_comparison_counts_queries():
 
 
 def test_equation_solving_plots_and_rounding_widget():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from stealkit.plots import plot_inversion, plot_representers, plot_rounding
@@ -89,7 +86,6 @@ def test_equation_solving_plots_and_rounding_widget():
     assert fig.axes[2].get_title().startswith("train, ")
     comparison = inversion_comparison(n_steps=1)
     assert len(plot_inversion(comparison).axes) == 20
-    plt.close("all")
 
     data = load_iris(rng=0)
     victim = table4_victim("softmax", data, rng=0)
@@ -102,7 +98,6 @@ def test_equation_solving_plots_and_rounding_widget():
     assert test_line.get_ydata()[-1] == 1e-5  # an exact copy sits on the floor
     with pytest.raises(ValueError, match="rounding_row dicts"):
         plot_rounding([{"decimals": 1}])
-    plt.close("all")
 
     w = interactive_rounding(victim, data, n_queries=30, rows=rows)
     slider = w.children[0]

@@ -1,25 +1,21 @@
-import matplotlib
+from types import SimpleNamespace
 
-matplotlib.use("Agg")
-from types import SimpleNamespace  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Rectangle
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from stealkit import plots  # noqa: E402
-from stealkit.watermark.analysis import toy_clusters  # noqa: E402
-from stealkit.watermark.embed import TriggerSearch  # noqa: E402
-from stealkit.watermark.removal import NeuralCleanse, RemovalCurve  # noqa: E402
+from stealkit import plots
+from stealkit.watermark.analysis import toy_clusters
+from stealkit.watermark.embed import TriggerSearch
+from stealkit.watermark.removal import NeuralCleanse, RemovalCurve
 
 
 @pytest.fixture
 def ax():
     fig, ax = plt.subplots()
     yield ax
-    plt.close(fig)
 
 
 def verification(p_values, sizes=(1, 2, 3), queries_needed=2):

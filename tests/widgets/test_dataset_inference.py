@@ -1,10 +1,7 @@
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from stealkit.widgets import interactive_linear_toy  # noqa: E402
+from stealkit.widgets import interactive_linear_toy
 
 
 def test_interactive_linear_toy_reacts(monkeypatch):
@@ -26,7 +23,6 @@ def test_interactive_linear_toy_reacts(monkeypatch):
     victim_ax, independent_ax = plt.gcf().axes
     assert victim_ax.get_title() == f"victim: {t.victim_test.verdict} (p = {t.victim_test.p_value:.2g})"
     assert independent_ax.get_title().startswith(f"independent: {t.independent_test.verdict}")
-    plt.close("all")
 
 
 def test_interactive_zoo_ownership_reacts():
@@ -47,6 +43,5 @@ def test_interactive_zoo_ownership_reacts():
     assert m.max == 20 and "victim" in plt.gcf().axes[0].get_title()
     suspect.value = "I"
     assert "independent" in plt.gcf().axes[0].get_title()
-    plt.close("all")
     with pytest.raises(ValueError, match="needs an embedding"):
         interactive_zoo_ownership(regressor, embeddings, {"X": "missing"})

@@ -1,32 +1,20 @@
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from stealkit.plots import LOWD_MEEK_STEPS  # noqa: E402
-from stealkit.widgets import interactive_lowd_meek, interactive_retraining  # noqa: E402
+from stealkit.plots import LOWD_MEEK_STEPS
+from stealkit.widgets import interactive_lowd_meek, interactive_retraining
 
 
 @pytest.fixture(scope="module")
-def victim():
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-1, 1, (300, 2))
-    return LogisticRegression().fit(X, (X[:, 0] + 0.5 * X[:, 1] > 0.2).astype(int))
+def victim(logistic_2d):
+    return logistic_2d
 
 
 def spent(printed):
     return int(re.search(r"(\d+) queries in all", printed).group(1))
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_interactive_lowd_meek_reruns_at_each_granularity_and_step(victim, capsys):

@@ -1,20 +1,11 @@
-import matplotlib
+from types import SimpleNamespace
 
-matplotlib.use("Agg")
-from types import SimpleNamespace  # noqa: E402
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import ipywidgets as W  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from stealkit.widgets import interactive_snnl, interactive_watermark_ownership  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from stealkit.widgets import interactive_snnl, interactive_watermark_ownership
 
 
 def test_interactive_snnl_redraws_with_the_new_separation():
