@@ -29,6 +29,8 @@ def test_interactive_zoo_ownership_reacts():
     import matplotlib.pyplot as plt
 
     from stealkit.dataset_inference import train_regressor
+    from stealkit.dataset_inference.cifar import split_rows
+    from stealkit.dataset_inference.regressor import verify_dataset
     from stealkit.widgets import interactive_zoo_ownership
 
     rng = np.random.default_rng(0)
@@ -43,5 +45,13 @@ def test_interactive_zoo_ownership_reacts():
     assert m.max == 20 and "victim" in plt.gcf().axes[0].get_title()
     suspect.value = "I"
     assert "independent" in plt.gcf().axes[0].get_title()
+    m.value = 5
+    # The figure is the test of the chosen suspect on m held-out rows of each kind.
+    private, public = split_rows(embeddings["I"])[2:]
+    want = verify_dataset(regressor, private, public, m=5, rng=0)
+    ax = plt.gcf().axes[0]
+    assert ax.get_title() == f"independent, m = 5: {want.verdict} (p = {want.p_value:.2g})"
+    assert sum(p.get_height() for p in ax.patches) == len(want.private_scores) + len(
+        want.public_scores)
     with pytest.raises(ValueError, match="needs an embedding"):
         interactive_zoo_ownership(regressor, embeddings, {"X": "missing"})

@@ -29,8 +29,17 @@ def test_interactive_path_finding_replays_each_step(result, monkeypatch):
 
 
 def test_interactive_path_finding_starts_where_asked(result):
+    import matplotlib.pyplot as plt
+
+    from stealkit.plots import plot_path_finding
+
     w = interactive_path_finding(result, step=5)
     assert w.children[0].children[1].value == 5
+    # What it draws is the replay up to query 5, not the finished extraction.
+    drawn = plt.gcf().axes[0]
+    expected = plot_path_finding(result, step=5, ax=plt.figure().gca())
+    assert drawn.get_title() == expected.get_title() and drawn.get_title().startswith("query 5 of ")
+    assert len(drawn.patches) == len(expected.patches) < result.model.n_leaves
 
 
 def test_interactive_path_finding_bad_input(result):
