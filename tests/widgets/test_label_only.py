@@ -1,8 +1,11 @@
 import re
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
+from stealkit import Oracle
+from stealkit.attacks.retraining import extract_by_retraining
 from stealkit.plots import LOWD_MEEK_STEPS
 from stealkit.widgets import interactive_lowd_meek, interactive_retraining
 
@@ -42,3 +45,9 @@ def test_interactive_retraining_draws_the_chosen_strategy_and_round(victim):
     strategy.value = "adaptive"
     rnd.value = 1
     assert plt.gcf().axes[0].get_title().startswith("adaptive, round 1 of 3: ")
+    # The points drawn last are the queries the attack sent in the round shown.
+    attack = extract_by_retraining(Oracle.from_sklearn(victim, output="label"), n_features=2,
+                                   n_queries=30, strategy="adaptive", model="logistic",
+                                   rounds=3, rng=0)
+    np.testing.assert_array_equal(plt.gcf().axes[0].collections[-1].get_offsets(),
+                                  attack.round_queries[0])
