@@ -67,6 +67,12 @@ def test_plot_representations_draws_every_point(ax):
                            labels=("target", "watermarked"), layer="fc1", snnl=0.25)
     assert plots.plot_representations(reps, ax=ax) is ax
     assert [len(c.get_offsets()) for c in ax.collections] == [6, 4]
+    target, marked = ax.collections
+    np.testing.assert_array_equal(target.get_offsets(), reps.points[:6])
+    np.testing.assert_array_equal(marked.get_offsets(), reps.points[6:])
+    assert to_rgb(target.get_facecolor()[0]) == to_rgb(plots.TARGET)
+    assert to_rgb(marked.get_facecolor()[0]) == to_rgb(plots.WATERMARKED)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["target", "watermarked"]
 
 
 def test_plot_watermark_success_one_bar_per_model_coloured_by_role(ax):
