@@ -1,11 +1,18 @@
-"""Shared fixtures: where the offline data copies are, and a cache that pytest owns."""
+"""Shared fixtures: the plotting backend, the small victims several test files build, where
+the offline data copies are, and a cache that pytest owns."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
+import matplotlib
+import numpy as np
 import pytest
+
+# Figures are drawn off screen, once for the whole session.
+matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,6 +29,58 @@ def _one_thread():
     with threadpool_limits(limits=1):
         yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every figure a test opened (pyplot only if the test imported it)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+@pytest.fixture(scope="session")
+def logistic_2d():
+    """A logistic-regression victim in the plane: 300 uniform points of [-1, 1]^2, label 1
+    where x0 + 0.5 x1 > 0.2."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    return LogisticRegression().fit(X, (X[:, 0] + 0.5 * X[:, 1] > 0.2).astype(int))
+
+
+@pytest.fixture(scope="session")
+def tree_2d():
+    """A five-leaf tree victim on two whole-unit features, size in [0, 30] and weight in
+    [0, 10]; three labels (an XOR of two thresholds, plus the largest sizes)."""
+    from stealkit.datasets import Feature
+    from stealkit.victims import DecisionTree
+
+    features = [Feature("size", "continuous", low=0.0, high=30.0),
+                Feature("weight", "continuous", low=0.0, high=10.0)]
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 31, 300), rng.integers(0, 11, 300)]).astype(float)
+    y = ((X[:, 0] > 12) ^ (X[:, 1] > 4)).astype(int) + (X[:, 0] > 25)
+    return DecisionTree(features=features, max_leaf_nodes=5).fit(X, y)
+
+
+def _tiny_klr(seed=2):
+    """Three representers in the plane, two classes, trained on 40 points; and the points."""
+    from stealkit.victims import KernelLogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    return KernelLogisticRegression(gamma=2.0, C=10.0, n_representers=3,
+                                    random_state=seed).fit(X, y), X
+
+
+@pytest.fixture
+def tiny_klr():
+    """``tiny_klr(seed=2) -> (victim, X)``: a small kernel logistic-regression victim."""
+    return _tiny_klr
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +117,6 @@ def offline(monkeypatch, stealkit_data, stealkit_cache) -> Path:
 
 def _zoo_distances(rng, n, shift):
     """n private rows then n public rows (3 norms x 2 directions); private ones farther by shift."""
-    import numpy as np
-
     base = rng.lognormal(0.0, 0.5, (2 * n, 3, 2))
     base[:n] *= np.exp(shift)
     return base
@@ -68,8 +125,6 @@ def _zoo_distances(rng, n, shift):
 def _synthetic_zoo(folder, n=200):
     """A zoo folder with a known answer: the victim and a copy keep private samples farther
     from the boundary (by 0.8 and 0.4 in log distance); the independent model does not."""
-    import numpy as np
-
     from stealkit.dataset_inference import zoo
 
     rng = np.random.default_rng(0)

@@ -9,16 +9,6 @@ from stealkit.attacks.kernel_leakage import (
     extract_kernel_lr,
     match_representers,
 )
-from stealkit.victims import KernelLogisticRegression
-
-
-def tiny_klr(seed=2):
-    """Three representers in the plane, two classes, trained on 40 points."""
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-1, 1, (40, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    return KernelLogisticRegression(gamma=2.0, C=10.0, n_representers=3,
-                                    random_state=seed).fit(X, y), X
 
 
 @pytest.mark.parametrize("loss", ["log_ratio", "cross_entropy"])
@@ -35,7 +25,7 @@ def test_objective_gradient(loss):
                       theta) < 1e-5
 
 
-def test_representers_leak_training_points():
+def test_representers_leak_training_points(tiny_klr):
     victim, _ = tiny_klr()
     oracle = Oracle.from_sklearn(victim)
     result = extract_kernel_lr(oracle, n_features=2, n_classes=2, n_representers=3,
@@ -52,7 +42,7 @@ def test_representers_leak_training_points():
                                atol=1e-6)
 
 
-def test_fewer_representers_approximate():
+def test_fewer_representers_approximate(tiny_klr):
     victim, _ = tiny_klr()
     oracle = Oracle.from_sklearn(victim)
     result = extract_kernel_lr(oracle, n_features=2, n_classes=2, n_representers=1,
@@ -70,7 +60,7 @@ def test_match_representers():
         match_representers(true, found)
 
 
-def test_same_rng_same_result():
+def test_same_rng_same_result(tiny_klr):
     victim, _ = tiny_klr()
     kw = dict(n_features=2, n_classes=2, n_representers=3, gamma=2.0, n_queries=30,
               n_restarts=1, max_iter=200)
@@ -79,7 +69,7 @@ def test_same_rng_same_result():
     np.testing.assert_array_equal(a.representers, b.representers)
 
 
-def test_budget_checked_before_any_query():
+def test_budget_checked_before_any_query(tiny_klr):
     victim, _ = tiny_klr()
     oracle = Oracle.from_sklearn(victim, budget=10)
     with pytest.raises(QueryBudgetExceeded):
@@ -103,7 +93,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("bad, error, match", BAD)
-def test_bad_arguments_cost_nothing(bad, error, match):
+def test_bad_arguments_cost_nothing(bad, error, match, tiny_klr):
     victim, _ = tiny_klr()
     oracle = Oracle.from_sklearn(victim)
     kwargs = dict(n_features=2, n_classes=2, n_representers=3, gamma=2.0, n_queries=20)

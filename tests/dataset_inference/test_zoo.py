@@ -85,9 +85,14 @@ def test_every_threat_model_trains_and_records_its_cost():
 def test_a_single_training_step_works():
     """One batch, one epoch: the learning-rate schedule must not divide by zero."""
     X, y = _images(8)
-    t = zoo.train_cifar_classifier(zoo.build_model(TINY, rng=0), X, y, epochs=1, batch_size=8,
+    model = zoo.build_model(TINY, rng=0)
+    t = zoo.train_cifar_classifier(model, X, y, epochs=1, batch_size=8,
                                    rng=0, progress=False, device="cpu")
     assert len(t.losses) == 1 and np.isfinite(t.losses).all()
+    # The one step was taken with a non-zero learning rate: the weights moved.
+    before = zoo.build_model(TINY, rng=0).state_dict()
+    assert any(not torch.equal(v, before[k]) for k, v in model.state_dict().items()
+               if v.is_floating_point())
 
 
 def test_save_load_round_trip_and_checksums(tmp_path):

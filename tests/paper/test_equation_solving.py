@@ -74,9 +74,6 @@ def test_inversion_comparison_counts_queries():
 
 
 def test_equation_solving_plots_and_rounding_widget():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from stealkit.plots import plot_inversion, plot_representers, plot_rounding
@@ -87,9 +84,25 @@ def test_equation_solving_plots_and_rounding_widget():
     assert len(fig.axes) == 4  # n is capped by the 2 representers found
     assert [a.get_title() for a in fig.axes[:2]] == ["stolen", "stolen"]
     assert fig.axes[2].get_title().startswith("train, ")
+    # Each stolen image above the training image it is paired with, at their distance.
+    for k in range(2):
+        np.testing.assert_array_equal(fig.axes[k].images[0].get_array(),
+                                      panel.result.representers[k].reshape(8, 8))
+        partner = panel.victim.representers_[panel.partner[k]]
+        np.testing.assert_array_equal(fig.axes[2 + k].images[0].get_array(), partner.reshape(8, 8))
+        assert fig.axes[2 + k].get_title() == f"train, {panel.distance[k]:.1f}"
     comparison = inversion_comparison(n_steps=1)
-    assert len(plot_inversion(comparison).axes) == 20
-    plt.close("all")
+    fig = plot_inversion(comparison)
+    assert len(fig.axes) == 20
+    # Class k's white-box prototype above its black-box one, with the victim's confidence.
+    for k in (0, 9):
+        white, black = fig.axes[k], fig.axes[10 + k]
+        np.testing.assert_array_equal(white.images[0].get_array(),
+                                      comparison.white_box[k].x.reshape(8, 8))
+        np.testing.assert_array_equal(black.images[0].get_array(),
+                                      comparison.black_box[k].x.reshape(8, 8))
+        assert white.get_title() == f"{k}: {comparison.victim_confidence[k, 0]:.2f}"
+        assert black.get_title() == f"{k}: {comparison.victim_confidence[k, 1]:.2f}"
 
     data = load_iris(rng=0)
     victim = table4_victim("softmax", data, rng=0)
@@ -102,7 +115,6 @@ def test_equation_solving_plots_and_rounding_widget():
     assert test_line.get_ydata()[-1] == 1e-5  # an exact copy sits on the floor
     with pytest.raises(ValueError, match="rounding_row dicts"):
         plot_rounding([{"decimals": 1}])
-    plt.close("all")
 
     w = interactive_rounding(victim, data, n_queries=30, rows=rows)
     slider = w.children[0]

@@ -1,20 +1,11 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.colors import to_rgb
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-
-from stealkit import plots  # noqa: E402
-from stealkit.dataset_inference import blind_walk, linear_toy, ownership_test, p_value_curve  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from stealkit import plots
+from stealkit.dataset_inference import blind_walk, linear_toy, ownership_test, p_value_curve
 
 
 def test_plot_margins_draws_both_samples_in_their_colours():

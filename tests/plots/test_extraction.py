@@ -1,13 +1,10 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from sklearn.linear_model import LogisticRegression
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from stealkit import plots  # noqa: E402
+from stealkit import plots
 
 
 @pytest.fixture
@@ -31,7 +28,6 @@ def test_decision_boundary_draws_victim_copy_and_queries(models):
     # Every query is drawn, where it was sent.
     (scatter,) = ax.collections[-1:]
     np.testing.assert_array_equal(scatter.get_offsets(), queries)
-    plt.close(fig)
 
 
 def test_decision_boundary_bad_bounds(models):
@@ -50,7 +46,6 @@ def test_plot_answer():
     assert to_rgb(ax.patches[2].get_edgecolor()) == to_rgb(plots.EXTRACTED)
     with pytest.raises(ValueError, match="one probability vector"):
         plots.plot_answer(np.ones((2, 2)))
-    plt.close(fig)
 
 
 def test_plot_rounding_draws_each_row_in_decimal_order():
@@ -67,4 +62,3 @@ def test_plot_rounding_draws_each_row_in_decimal_order():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "2", "exact"]
     with pytest.raises(ValueError, match="'rows' must be rounding_row dicts"):
         plots.plot_rounding([{"decimals": 1}])
-    plt.close(fig)

@@ -1,28 +1,22 @@
 import json
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from stealkit import Oracle, plots  # noqa: E402
-from stealkit.attacks.lowd_meek import lowd_meek  # noqa: E402
-from stealkit.attacks.retraining import extract_by_retraining  # noqa: E402
-from stealkit.paper.label_only import sweep_curve  # noqa: E402
-from stealkit.plots.label_only import FLOOR  # noqa: E402
+from stealkit import Oracle, plots
+from stealkit.attacks.lowd_meek import lowd_meek
+from stealkit.attacks.retraining import extract_by_retraining
+from stealkit.paper.label_only import sweep_curve
+from stealkit.plots.label_only import FLOOR
 
 RESULTS = Path(__file__).resolve().parents[2] / "notebooks" / "results" / "label_only.json"
 
 
 @pytest.fixture(scope="module")
-def victim():
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-1, 1, (300, 2))
-    return LogisticRegression().fit(X, (X[:, 0] + 0.5 * X[:, 1] > 0.2).astype(int))
+def victim(logistic_2d):
+    return logistic_2d
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +37,6 @@ def test_plot_retraining_round_draws_that_rounds_queries(victim):
     np.testing.assert_array_equal(now.get_offsets(), attack.round_queries[3])
     with pytest.raises(ValueError, match="'round' must be between 1 and 4"):
         plots.plot_retraining_round(attack, victim, round=5)
-    plt.close(fig)
 
 
 def test_plot_lowd_meek_draws_each_step(victim):
@@ -62,7 +55,6 @@ def test_plot_lowd_meek_draws_each_step(victim):
                    (c.get_offsets() for c in axes[0].collections))
     with pytest.raises(ValueError, match="'step' must be 1, 2, 3 or 4"):
         plots.plot_lowd_meek(lm, victim, step=5)
-    plt.close(fig)
 
 
 def test_plot_budget_curves_one_line_per_attack(records):
@@ -76,7 +68,6 @@ def test_plot_budget_curves_one_line_per_attack(records):
         np.testing.assert_array_equal(line.get_xdata(), c["alpha"])
         np.testing.assert_array_equal(line.get_ydata(), np.maximum(c["mean"], FLOOR))
         assert line.get_color() == plots.ATTACK_COLORS[attack]
-    plt.close(fig)
 
 
 def test_plot_rounding_vs_labels_one_line_per_decimals_and_one_for_labels(records):
@@ -88,4 +79,3 @@ def test_plot_rounding_vs_labels_one_line_per_decimals_and_one_for_labels(record
     assert labels[-1] == "labels only (adaptive retraining)"
     exact = sweep_curve(records, figure="7", decimals=None)
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), np.maximum(exact["mean"], FLOOR))
-    plt.close(fig)

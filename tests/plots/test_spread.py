@@ -1,10 +1,7 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from stealkit import plots  # noqa: E402
+from stealkit import plots
 
 
 def test_plot_seed_spread_marks_the_seeds_below_the_paper():
@@ -27,6 +24,5 @@ def test_plot_seed_spread_marks_the_seeds_below_the_paper():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["ovr", "softmax"]
     assert {"one seed", "median", "paper", "below the paper"} <= {
         t.get_text() for t in ax.get_legend().get_texts()}
-    plt.close(fig)
     with pytest.raises(ValueError, match="holds no measurements"):
         plots.plot_seed_spread([], by="model", metric="acc")

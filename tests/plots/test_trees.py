@@ -1,15 +1,12 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from stealkit import Oracle, plots  # noqa: E402
-from stealkit.attacks.path_finding import extract_tree  # noqa: E402
-from stealkit.datasets import Feature  # noqa: E402
-from stealkit.paper.path_finding import path_finding_row  # noqa: E402
-from stealkit.victims import DecisionTree  # noqa: E402
+from stealkit import Oracle, plots
+from stealkit.attacks.path_finding import extract_tree
+from stealkit.datasets import Feature
+from stealkit.paper.path_finding import path_finding_row
+from stealkit.victims import DecisionTree
 
 FEATURES = [Feature("size", "continuous", low=0.0, high=30.0),
             Feature("weight", "continuous", low=0.0, high=10.0)]
@@ -17,11 +14,9 @@ BOUNDS = (0.0, 30.0, 0.0, 10.0)
 
 
 @pytest.fixture(scope="module")
-def tree():
-    rng = np.random.default_rng(0)
-    X = np.column_stack([rng.integers(0, 31, 300), rng.integers(0, 11, 300)]).astype(float)
-    y = ((X[:, 0] > 12) ^ (X[:, 1] > 4)).astype(int) + (X[:, 0] > 25)
-    return DecisionTree(features=FEATURES, max_leaf_nodes=5).fit(X, y)
+def tree(tree_2d):
+    assert tree_2d.features == FEATURES
+    return tree_2d
 
 
 def extract(tree, incomplete, labels=True):
@@ -57,7 +52,6 @@ def test_path_finding_draws_every_leaf_and_query_at_the_end(tree, results, incom
     lo, hi = ax.get_xlim()
     assert lo < 0 < 30 < hi and hi - lo == pytest.approx(30 * 1.06)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("size", "weight")
-    plt.close(fig)
 
 
 def test_path_finding_replays_up_to_step(results):
@@ -78,7 +72,6 @@ def test_path_finding_replays_up_to_step(results):
         found.append(len(ax.patches))
         ax.clear()
     assert found == sorted(found) and found[-1] == 5  # leaves only ever appear
-    plt.close(fig)
 
 
 def test_path_finding_boxes_are_the_extracted_leaves(results):
@@ -94,7 +87,6 @@ def test_path_finding_boxes_are_the_extracted_leaves(results):
         want.append((lo_x, lo_y, hi_x - lo_x, hi_y - lo_y))
     np.testing.assert_allclose(boxes, sorted(want))
     assert sum(w * h for _, _, w, h in boxes) == pytest.approx(300)  # they tile the domain
-    plt.close(fig)
 
 
 def test_path_finding_without_labels_and_with_bounds(tree):
@@ -103,7 +95,6 @@ def test_path_finding_without_labels_and_with_bounds(tree):
     plots.plot_path_finding(result, bounds=(5, 20, 2, 8), ax=ax)
     assert len(ax.patches) == 5
     assert ax.get_xlim() == pytest.approx((5 - 0.45, 20 + 0.45))
-    plt.close(fig)
 
 
 def test_path_finding_bad_input(results, tree):
@@ -135,7 +126,6 @@ def test_tree_regions_victim_and_extracted_agree(tree, results):
     np.testing.assert_array_equal(a.images[0].get_array(), b.images[0].get_array())
     assert sorted(t.get_text() for t in a.texts) == sorted(t.get_text() for t in b.texts)
     assert len(a.texts) == tree.n_leaves
-    plt.close(fig)
 
 
 def test_tree_regions_without_labels_shade_by_identifier(tree):
@@ -144,7 +134,6 @@ def test_tree_regions_without_labels_shade_by_identifier(tree):
     plots.plot_tree_regions(model, bounds=BOUNDS, resolution=40, ax=ax)
     assert legend(ax) == ["leaf borders"]
     assert len(np.unique(ax.images[0].get_array())) == 5
-    plt.close(fig)
 
 
 def test_tree_regions_bad_input(tree):
@@ -169,4 +158,3 @@ def test_epsilon_sweep(tree):
     assert a.get_ylabel() == "unique queries" and b.get_ylabel() == "1 − R_unif"
     with pytest.raises(ValueError, match="'rows' must be path_finding_row dicts"):
         plots.plot_epsilon_sweep([{"queries": 1}])
-    plt.close(fig)

@@ -1,25 +1,21 @@
-import matplotlib
+from types import SimpleNamespace
 
-matplotlib.use("Agg")
-from types import SimpleNamespace  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Rectangle
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from stealkit import plots  # noqa: E402
-from stealkit.watermark.analysis import toy_clusters  # noqa: E402
-from stealkit.watermark.embed import TriggerSearch  # noqa: E402
-from stealkit.watermark.removal import NeuralCleanse, RemovalCurve  # noqa: E402
+from stealkit import plots
+from stealkit.watermark.analysis import toy_clusters
+from stealkit.watermark.embed import TriggerSearch
+from stealkit.watermark.removal import NeuralCleanse, RemovalCurve
 
 
 @pytest.fixture
 def ax():
     fig, ax = plt.subplots()
     yield ax
-    plt.close(fig)
 
 
 def verification(p_values, sizes=(1, 2, 3), queries_needed=2):
@@ -71,6 +67,12 @@ def test_plot_representations_draws_every_point(ax):
                            labels=("target", "watermarked"), layer="fc1", snnl=0.25)
     assert plots.plot_representations(reps, ax=ax) is ax
     assert [len(c.get_offsets()) for c in ax.collections] == [6, 4]
+    target, marked = ax.collections
+    np.testing.assert_array_equal(target.get_offsets(), reps.points[:6])
+    np.testing.assert_array_equal(marked.get_offsets(), reps.points[6:])
+    assert to_rgb(target.get_facecolor()[0]) == to_rgb(plots.TARGET)
+    assert to_rgb(marked.get_facecolor()[0]) == to_rgb(plots.WATERMARKED)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["target", "watermarked"]
 
 
 def test_plot_watermark_success_one_bar_per_model_coloured_by_role(ax):

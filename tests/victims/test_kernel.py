@@ -4,16 +4,7 @@ import pytest
 from stealkit.victims import KernelLogisticRegression, rbf_kernel
 
 
-def tiny_klr(seed=2):
-    """Three representers in the plane, two classes, trained on 40 points."""
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-1, 1, (40, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    return KernelLogisticRegression(gamma=2.0, C=10.0, n_representers=3,
-                                    random_state=seed).fit(X, y), X
-
-
-def test_victim_is_a_kernel_model_of_its_training_points():
+def test_victim_is_a_kernel_model_of_its_training_points(tiny_klr):
     victim, X = tiny_klr()
     assert victim.representers_.shape == (3, 2)
     # Every representer is a training point.

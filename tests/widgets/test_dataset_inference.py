@@ -1,10 +1,7 @@
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from stealkit.widgets import interactive_linear_toy  # noqa: E402
+from stealkit.widgets import interactive_linear_toy
 
 
 def test_interactive_linear_toy_reacts(monkeypatch):
@@ -26,13 +23,14 @@ def test_interactive_linear_toy_reacts(monkeypatch):
     victim_ax, independent_ax = plt.gcf().axes
     assert victim_ax.get_title() == f"victim: {t.victim_test.verdict} (p = {t.victim_test.p_value:.2g})"
     assert independent_ax.get_title().startswith(f"independent: {t.independent_test.verdict}")
-    plt.close("all")
 
 
 def test_interactive_zoo_ownership_reacts():
     import matplotlib.pyplot as plt
 
     from stealkit.dataset_inference import train_regressor
+    from stealkit.dataset_inference.cifar import split_rows
+    from stealkit.dataset_inference.regressor import verify_dataset
     from stealkit.widgets import interactive_zoo_ownership
 
     rng = np.random.default_rng(0)
@@ -47,6 +45,13 @@ def test_interactive_zoo_ownership_reacts():
     assert m.max == 20 and "victim" in plt.gcf().axes[0].get_title()
     suspect.value = "I"
     assert "independent" in plt.gcf().axes[0].get_title()
-    plt.close("all")
+    m.value = 5
+    # The figure is the test of the chosen suspect on m held-out rows of each kind.
+    private, public = split_rows(embeddings["I"])[2:]
+    want = verify_dataset(regressor, private, public, m=5, rng=0)
+    ax = plt.gcf().axes[0]
+    assert ax.get_title() == f"independent, m = 5: {want.verdict} (p = {want.p_value:.2g})"
+    assert sum(p.get_height() for p in ax.patches) == len(want.private_scores) + len(
+        want.public_scores)
     with pytest.raises(ValueError, match="needs an embedding"):
         interactive_zoo_ownership(regressor, embeddings, {"X": "missing"})

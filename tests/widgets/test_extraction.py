@@ -1,11 +1,8 @@
-import matplotlib
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from stealkit.widgets import interactive_oracle  # noqa: E402
+from stealkit.widgets import interactive_oracle
 
 
 @pytest.fixture

@@ -1,32 +1,23 @@
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from stealkit.plots import LOWD_MEEK_STEPS  # noqa: E402
-from stealkit.widgets import interactive_lowd_meek, interactive_retraining  # noqa: E402
+from stealkit import Oracle
+from stealkit.attacks.retraining import extract_by_retraining
+from stealkit.plots import LOWD_MEEK_STEPS
+from stealkit.widgets import interactive_lowd_meek, interactive_retraining
 
 
 @pytest.fixture(scope="module")
-def victim():
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-1, 1, (300, 2))
-    return LogisticRegression().fit(X, (X[:, 0] + 0.5 * X[:, 1] > 0.2).astype(int))
+def victim(logistic_2d):
+    return logistic_2d
 
 
 def spent(printed):
     return int(re.search(r"(\d+) queries in all", printed).group(1))
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_interactive_lowd_meek_reruns_at_each_granularity_and_step(victim, capsys):
@@ -54,3 +45,9 @@ def test_interactive_retraining_draws_the_chosen_strategy_and_round(victim):
     strategy.value = "adaptive"
     rnd.value = 1
     assert plt.gcf().axes[0].get_title().startswith("adaptive, round 1 of 3: ")
+    # The points drawn last are the queries the attack sent in the round shown.
+    attack = extract_by_retraining(Oracle.from_sklearn(victim, output="label"), n_features=2,
+                                   n_queries=30, strategy="adaptive", model="logistic",
+                                   rounds=3, rng=0)
+    np.testing.assert_array_equal(plt.gcf().axes[0].collections[-1].get_offsets(),
+                                  attack.round_queries[0])

@@ -1,25 +1,13 @@
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from stealkit import Oracle  # noqa: E402
-from stealkit.attacks.path_finding import extract_tree  # noqa: E402
-from stealkit.datasets import Feature  # noqa: E402
-from stealkit.victims import DecisionTree  # noqa: E402
-from stealkit.widgets import interactive_path_finding  # noqa: E402
-
-FEATURES = [Feature("size", "continuous", low=0.0, high=30.0),
-            Feature("weight", "continuous", low=0.0, high=10.0)]
+from stealkit import Oracle
+from stealkit.attacks.path_finding import extract_tree
+from stealkit.widgets import interactive_path_finding
 
 
 @pytest.fixture(scope="module")
-def result():
-    rng = np.random.default_rng(0)
-    X = np.column_stack([rng.integers(0, 31, 200), rng.integers(0, 11, 200)]).astype(float)
-    tree = DecisionTree(features=FEATURES, max_leaf_nodes=4).fit(X, (X[:, 0] > X[:, 1] * 2))
-    return extract_tree(Oracle(tree.apply, n_features=2, output="leaf"), FEATURES,
+def result(tree_2d):
+    return extract_tree(Oracle(tree_2d.apply, n_features=2, output="leaf"), tree_2d.features,
                         incomplete_queries=True, rng=0)
 
 
@@ -41,8 +29,17 @@ def test_interactive_path_finding_replays_each_step(result, monkeypatch):
 
 
 def test_interactive_path_finding_starts_where_asked(result):
+    import matplotlib.pyplot as plt
+
+    from stealkit.plots import plot_path_finding
+
     w = interactive_path_finding(result, step=5)
     assert w.children[0].children[1].value == 5
+    # What it draws is the replay up to query 5, not the finished extraction.
+    drawn = plt.gcf().axes[0]
+    expected = plot_path_finding(result, step=5, ax=plt.figure().gca())
+    assert drawn.get_title() == expected.get_title() and drawn.get_title().startswith("query 5 of ")
+    assert len(drawn.patches) == len(expected.patches) < result.model.n_leaves
 
 
 def test_interactive_path_finding_bad_input(result):

@@ -1,32 +1,19 @@
-"""Tests of stealkit.datasets against the offline copies (STEALKIT_DATA) and tiny fakes.
-
-No test downloads anything: pooch.retrieve is replaced for every test, and the cache is a
-pytest tmp folder shared over the session.
-"""
+"""Tests of stealkit.datasets' tabular sets (TabularDataset, Feature, the loaders of Table 3)
+against the offline copies (STEALKIT_DATA) and tiny fakes; no test downloads anything."""
 
 from __future__ import annotations
 
-import gzip
-import io
 import math
-import pickle
-import tarfile
-import time
 import warnings
 
 import numpy as np
-import pooch
 import pytest
-import requests
 
 import stealkit.datasets as ds
 from stealkit.datasets import (
-    DataUnavailableError,
     Feature,
     ImageDataset,
     TabularDataset,
-    cache_home,
-    data_home,
 )
 
 # name: (loader, needs offline data, rows, classes, raw features, prepared features)
@@ -45,16 +32,6 @@ TABULAR = {
     "five_class": (ds.load_five_class, False, 1000, 5, 20, 20),
 }
 
-
-@pytest.fixture(autouse=True)
-def _sandbox(monkeypatch, stealkit_cache):
-    """Every test: the session cache, and no real download, ever."""
-    monkeypatch.setenv("STEALKIT_CACHE", str(stealkit_cache))
-
-    def no_download(url, *args, **kwargs):
-        raise requests.exceptions.ConnectionError(f"downloads are disabled in tests ({url})")
-
-    monkeypatch.setattr(pooch, "retrieve", no_download)
 
 
 @pytest.fixture(scope="session")
@@ -367,247 +344,6 @@ def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
 
-
-def test_image_dataset_checks_its_shapes():
-    with pytest.raises(ValueError, match="X_test must hold images"):
-        ImageDataset("toy", np.zeros((2, 4, 4), np.uint8), np.zeros(2, np.int64),
-                     np.zeros((1, 16), np.uint8), np.zeros(1, np.int64), np.array(["a"]))
-
-
-def test_torch_rejects_a_bad_split():
-    data = ImageDataset("toy", np.zeros((2, 4, 4), np.uint8), np.zeros(2, np.int64),
-                        np.zeros((1, 4, 4), np.uint8), np.zeros(1, np.int64), np.array(["a"]))
-    with pytest.raises(ValueError, match="'split' parameter must be one of 'train', 'test'"):
-        data.torch("val")
-
-
-# --------------------------------------------------------------------------- MNIST, CIFAR-10
-def test_mnist(offline):
-    data = ds.load_mnist()
-    assert data.X_train.shape == (60000, 28, 28) and data.X_test.shape == (10000, 28, 28)
-    assert data.X_train.dtype == np.uint8 and data.y_train.dtype == np.int64
-    assert data.y_train[:5].tolist() == [5, 0, 4, 1, 9]
-    assert abs(data.X_train.mean() / 255 - 0.1307) < 5e-4
-    assert list(data.classes) == [str(d) for d in range(10)]
-    assert np.bincount(data.y_test).sum() == 10000 and data.n_classes == 10
-    train = data.torch()
-    images, labels = train.tensors
-    assert tuple(images.shape) == (60000, 1, 28, 28) and str(images.dtype) == "torch.float32"
-    assert str(labels.dtype) == "torch.int64" and labels[:5].tolist() == [5, 0, 4, 1, 9]
-    assert float(images.min()) == 0.0 and float(images.max()) == 1.0
-    np.testing.assert_allclose(images[7, 0].numpy() * 255, data.X_train[7], atol=1e-4)
-
-
-@pytest.fixture(scope="session")
-def _cifar_timing():
-    return {}
-
-
-def test_cifar10(offline, stealkit_cache, _cifar_timing):
-    start = time.perf_counter()
-    data = ds.load_cifar10()  # decodes 60,000 JPEGs once, then caches them
-    _cifar_timing["first"] = time.perf_counter() - start
-    assert data.X_train.shape == (50000, 32, 32, 3) and data.X_test.shape == (10000, 32, 32, 3)
-    assert data.X_train.dtype == np.uint8 and data.y_test.dtype == np.int64
-    assert np.bincount(data.y_train).tolist() == [5000] * 10
-    assert np.bincount(data.y_test).tolist() == [1000] * 10
-    assert list(data.classes) == ["airplane", "automobile", "bird", "cat", "deer", "dog",
-                                  "frog", "horse", "ship", "truck"]
-    assert abs(data.X_train.mean() - 120.7) < 0.3
-    assert list((stealkit_cache / "decoded").glob("cifar10-jpeg.tar.gz-*.npz"))
-
-    start = time.perf_counter()
-    again = ds.load_cifar10()
-    assert time.perf_counter() - start < 2.0, "the second load should come from the cache"
-    np.testing.assert_array_equal(again.X_test, data.X_test)
-    np.testing.assert_array_equal(again.y_train, data.y_train)
-
-    images, labels = data.torch("test").tensors
-    assert tuple(images.shape) == (10000, 3, 32, 32) and str(images.dtype) == "torch.float32"
-    assert str(labels.dtype) == "torch.int64" and 0.0 <= float(images.min()) <= 1.0
-    assert float(images.max()) <= 1.0
-    np.testing.assert_allclose(images[3].numpy().transpose(1, 2, 0) * 255, data.X_test[3],
-                               atol=1e-4)
-
-
-# --------------------------------------------------------------------------- where data comes from
-def test_homes(monkeypatch, tmp_path):
-    monkeypatch.delenv("STEALKIT_DATA", raising=False)
-    assert data_home() is None
-    monkeypatch.setenv("STEALKIT_DATA", str(tmp_path))
-    assert data_home() == tmp_path
-    monkeypatch.setenv("STEALKIT_CACHE", str(tmp_path / "c"))
-    assert cache_home() == tmp_path / "c"
-    monkeypatch.delenv("STEALKIT_CACHE")
-    assert cache_home() == pooch.os_cache("stealkit")
-
-
-FILES = {
-    "adult": (lambda: ds.load_adult(), "uci/adult.data"),
-    "mushroom": (ds.load_mushroom, "uci/agaricus-lepiota.data"),
-    "german_credit": (ds.load_german_credit, "uci/german.data"),
-    "pima_diabetes": (ds.load_pima_diabetes, "uci/pima-indians-diabetes.data"),
-    "mnist": (ds.load_mnist, "mnist/train-images-idx3-ubyte.gz"),
-    "fashion_mnist": (ds.load_fashion_mnist, "fashion-mnist/train-images-idx3-ubyte.gz"),
-    "cifar10": (ds.load_cifar10, "cifar10/cifar10-jpeg.tar.gz"),
-    "cifar100": (ds.load_cifar100, "cifar100/cifar-100-python.tar.gz"),
-}
-
-
-@pytest.mark.parametrize("name", FILES)
-def test_missing_offline_copy(monkeypatch, tmp_path, name):
-    loader, relpath = FILES[name]
-    monkeypatch.setenv("STEALKIT_DATA", str(tmp_path))
-    with pytest.raises(DataUnavailableError, match=relpath) as info:
-        loader()
-    assert isinstance(info.value, OSError) and str(tmp_path) in str(info.value)
-
-
-DOWNLOADS = {
-    "adult": (lambda: ds.load_adult(), "uci/adult.data",
-              "https://archive.ics.uci.edu/ml/machine-learning-databases/adult/adult.data"),
-    "mushroom": (ds.load_mushroom, "uci/agaricus-lepiota.data", "/mushroom/agaricus-lepiota.data"),
-    "german_credit": (ds.load_german_credit, "uci/german.data", "/statlog/german/german.data"),
-    "pima_diabetes": (ds.load_pima_diabetes, "uci/pima-indians-diabetes.data",
-                      "jbrownlee/Datasets/master/pima-indians-diabetes.data.csv"),
-    "mnist": (ds.load_mnist, "mnist/train-images-idx3-ubyte.gz",
-              "https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz"),
-    "fashion_mnist": (ds.load_fashion_mnist, "fashion-mnist/train-images-idx3-ubyte.gz",
-                      "fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images"),
-    "cifar10": (ds.load_cifar10, "cifar10/cifar-10-python.tar.gz",
-                "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"),
-    "cifar100": (lambda: ds.load_cifar100("coarse"), "cifar100/cifar-100-python.tar.gz",
-                 "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"),
-}
-
-
-@pytest.mark.parametrize("name", DOWNLOADS)
-def test_failed_download_says_how_to_work_offline(monkeypatch, stealkit_cache, name):
-    loader, relpath, url = DOWNLOADS[name]
-    monkeypatch.delenv("STEALKIT_DATA", raising=False)
-    calls = []
-
-    def offline_retrieve(url, known_hash, fname=None, path=None, **kwargs):
-        calls.append((url, known_hash, path))
-        raise requests.exceptions.ConnectionError("Name or service not known")
-
-    monkeypatch.setattr(pooch, "retrieve", offline_retrieve)
-    with pytest.raises(DataUnavailableError, match="STEALKIT_DATA") as info:
-        loader()
-    message = str(info.value)
-    assert url in message and relpath in message and "ConnectionError" in message
-    (called_url, known_hash, path), = calls
-    assert url in called_url and str(path).startswith(str(stealkit_cache))
-    assert known_hash is None or known_hash.startswith("md5:")
-
-
-def test_download_goes_to_the_cache_with_its_checksum(monkeypatch, stealkit_data, stealkit_cache):
-    monkeypatch.delenv("STEALKIT_DATA", raising=False)
-    calls = []
-
-    def fake_retrieve(url, known_hash, fname=None, path=None, **kwargs):
-        calls.append((url, known_hash, fname, path))
-        return str(stealkit_data / "uci" / fname)  # stands in for the downloaded file
-
-    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
-    data = ds.load_adult("race")
-    assert data.n_features == 101
-    base = "https://archive.ics.uci.edu/ml/machine-learning-databases/adult/"
-    assert calls == [
-        (base + "adult.data", "md5:5d7c39d7b8804f071cdd1f2a7c460872", "adult.data",
-         stealkit_cache / "uci"),
-        (base + "adult.test", "md5:35238206dfdf7f1fe215bbb874adecdc", "adult.test",
-         stealkit_cache / "uci"),
-    ]
-
-
-# --------------------------------------------------------------------------- tiny fakes
-def _idx(array: np.ndarray) -> bytes:
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
-    return gzip.compress(header + array.astype(np.uint8).tobytes())
-
-
-@pytest.mark.parametrize(("loader", "folder"), [(ds.load_mnist, "mnist"),
-                                                (ds.load_fashion_mnist, "fashion-mnist")])
-def test_idx_reader_on_tiny_files(monkeypatch, tmp_path, loader, folder):
-    rng = np.random.default_rng(0)
-    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (3, 28, 28)),
-              "train-labels-idx1-ubyte.gz": np.array([3, 1, 4]),
-              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (2, 28, 28)),
-              "t10k-labels-idx1-ubyte.gz": np.array([1, 5])}
-    (tmp_path / folder).mkdir()
-    for name, array in arrays.items():
-        (tmp_path / folder / name).write_bytes(_idx(array))
-    monkeypatch.setenv("STEALKIT_DATA", str(tmp_path))
-    data = loader()
-    np.testing.assert_array_equal(data.X_train, arrays["train-images-idx3-ubyte.gz"])
-    np.testing.assert_array_equal(data.y_test, [1, 5])
-    assert data.y_train.dtype == np.int64 and data.n_classes == 10
-
-    (tmp_path / folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"PK\3\4junk"))
-    with pytest.raises(ValueError, match="not an IDX file"):
-        loader()
-    truncated = _idx(np.array([1, 5]))
-    (tmp_path / folder / "t10k-labels-idx1-ubyte.gz").write_bytes(
-        gzip.compress(gzip.decompress(truncated)[:-1]))
-    with pytest.raises(ValueError, match=r"do not hold an IDX array of shape \(2,\)"):
-        loader()
-
-
-def _tarball(path, members: dict[str, object]):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(path, "w:gz") as tar:
-        for name, obj in members.items():
-            blob = pickle.dumps(obj)
-            info = tarfile.TarInfo(name)
-            info.size = len(blob)
-            tar.addfile(info, io.BytesIO(blob))
-
-
-def _cifar_rows(n: int, start: int) -> np.ndarray:
-    """Rows in CIFAR's layout: 1024 red, 1024 green, 1024 blue values per image."""
-    return (np.arange(n * 3072).reshape(n, 3072) + start) % 251
-
-
-def test_cifar10_official_archive(monkeypatch, tmp_path):
-    members = {f"cifar-10-batches-py/data_batch_{i}": {"data": _cifar_rows(2, i),
-                                                       "labels": [i, i + 1]}
-               for i in range(1, 6)}
-    members["cifar-10-batches-py/test_batch"] = {"data": _cifar_rows(3, 9), "labels": [0, 9, 2]}
-    members["cifar-10-batches-py/batches.meta"] = {"label_names": ["airplane", "automobile",
-                                                                   "bird", "cat", "deer", "dog",
-                                                                   "frog", "horse", "ship",
-                                                                   "truck"]}
-    _tarball(tmp_path / "data" / "cifar10" / "cifar-10-python.tar.gz", members)
-    monkeypatch.setenv("STEALKIT_DATA", str(tmp_path / "data"))  # preferred over the JPEGs
-    monkeypatch.setenv("STEALKIT_CACHE", str(tmp_path / "cache"))
-    data = ds.load_cifar10()
-    assert data.X_train.shape == (10, 32, 32, 3) and data.y_train.tolist()[:4] == [1, 2, 2, 3]
-    row = _cifar_rows(3, 9)[1]
-    assert data.X_test[1, 0, 5].tolist() == [row[5], row[1024 + 5], row[2048 + 5]]
-    assert data.classes[-1] == "truck"
-    again = ds.load_cifar10()  # from the cache this time
-    np.testing.assert_array_equal(again.X_test, data.X_test)
-
-
-def test_cifar100_official_archive(monkeypatch, tmp_path):
-    meta = {"fine_label_names": [f"fine{i}" for i in range(100)],
-            "coarse_label_names": [f"coarse{i}" for i in range(20)]}
-    _tarball(tmp_path / "cifar100" / "cifar-100-python.tar.gz", {
-        "cifar-100-python/train": {"data": _cifar_rows(4, 0), "fine_labels": [0, 99, 5, 7],
-                                   "coarse_labels": [0, 19, 3, 3]},
-        "cifar-100-python/test": {"data": _cifar_rows(2, 1), "fine_labels": [1, 2],
-                                  "coarse_labels": [4, 5]},
-        "cifar-100-python/meta": meta,
-    })
-    monkeypatch.setenv("STEALKIT_DATA", str(tmp_path))
-    monkeypatch.setenv("STEALKIT_CACHE", str(tmp_path / "cache"))
-    fine, coarse = ds.load_cifar100(), ds.load_cifar100("coarse")
-    assert fine.y_train.tolist() == [0, 99, 5, 7] and fine.n_classes == 100
-    assert coarse.y_test.tolist() == [4, 5] and list(coarse.classes) == meta["coarse_label_names"]
-    np.testing.assert_array_equal(fine.X_train, coarse.X_train)
-    assert tuple(fine.torch("test").tensors[0].shape) == (2, 3, 32, 32)
 
 
 def test_uci_parser_on_a_tiny_file(monkeypatch, tmp_path):
