@@ -73,59 +73,6 @@ def test_inversion_comparison_counts_queries():
     assert comparison.victim_confidence.shape == (10, 2)
 
 
-def test_equation_solving_plots_and_rounding_widget():
-    import matplotlib.pyplot as plt
-
-    from stealkit.plots import plot_inversion, plot_representers, plot_rounding
-    from stealkit.widgets import interactive_rounding
-
-    panel = figure2_panel(victim_representers=3, n_representers=2, n_queries=60, rng=0)
-    fig = plot_representers(panel, n=5)
-    assert len(fig.axes) == 4  # n is capped by the 2 representers found
-    assert [a.get_title() for a in fig.axes[:2]] == ["stolen", "stolen"]
-    assert fig.axes[2].get_title().startswith("train, ")
-    # Each stolen image above the training image it is paired with, at their distance.
-    for k in range(2):
-        np.testing.assert_array_equal(fig.axes[k].images[0].get_array(),
-                                      panel.result.representers[k].reshape(8, 8))
-        partner = panel.victim.representers_[panel.partner[k]]
-        np.testing.assert_array_equal(fig.axes[2 + k].images[0].get_array(), partner.reshape(8, 8))
-        assert fig.axes[2 + k].get_title() == f"train, {panel.distance[k]:.1f}"
-    comparison = inversion_comparison(n_steps=1)
-    fig = plot_inversion(comparison)
-    assert len(fig.axes) == 20
-    # Class k's white-box prototype above its black-box one, with the victim's confidence.
-    for k in (0, 9):
-        white, black = fig.axes[k], fig.axes[10 + k]
-        np.testing.assert_array_equal(white.images[0].get_array(),
-                                      comparison.white_box[k].x.reshape(8, 8))
-        np.testing.assert_array_equal(black.images[0].get_array(),
-                                      comparison.black_box[k].x.reshape(8, 8))
-        assert white.get_title() == f"{k}: {comparison.victim_confidence[k, 0]:.2f}"
-        assert black.get_title() == f"{k}: {comparison.victim_confidence[k, 1]:.2f}"
-
-    data = load_iris(rng=0)
-    victim = table4_victim("softmax", data, rng=0)
-    rows = [rounding_row(victim, data, decimals=d, n_queries=30, n_unif=500, rng=0)
-            for d in (None, 1)]
-    ax = plot_rounding(rows, highlight=1)
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == ["1", "exact"]
-    (test_line, unif_line) = ax.get_lines()[:2]
-    assert test_line.get_ydata()[-1] == 1e-5  # an exact copy sits on the floor
-    with pytest.raises(ValueError, match="rounding_row dicts"):
-        plot_rounding([{"decimals": 1}])
-
-    w = interactive_rounding(victim, data, n_queries=30, rows=rows)
-    slider = w.children[0]
-    assert slider.value == "exact" and "no rounding" in plt.gcf().axes[0].get_title()
-    slider.value = "0"  # not measured yet: the widget runs the attack at 0 decimals
-    ax = plt.gcf().axes[0]
-    assert "0 decimals" in ax.get_title() and len(ax.get_lines()[0].get_xdata()) == 3
-    with pytest.raises(ValueError, match="'n_queries'"):
-        interactive_rounding(victim, data, n_queries=0)
-
-
 def test_table4_summary_means_and_spreads_over_seeds():
     from stealkit.paper.equation_solving import table4_summary
 

@@ -5,6 +5,13 @@ from matplotlib.colors import to_rgb
 from sklearn.linear_model import LogisticRegression
 
 from stealkit import plots
+from stealkit.datasets import load_iris
+from stealkit.paper.equation_solving import (
+    figure2_panel,
+    inversion_comparison,
+    rounding_row,
+    table4_victim,
+)
 
 
 @pytest.fixture
@@ -62,3 +69,47 @@ def test_plot_rounding_draws_each_row_in_decimal_order():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "2", "exact"]
     with pytest.raises(ValueError, match="'rows' must be rounding_row dicts"):
         plots.plot_rounding([{"decimals": 1}])
+
+
+def test_plot_rounding_an_exact_copy_sits_on_the_floor():
+    data = load_iris(rng=0)
+    victim = table4_victim("softmax", data, rng=0)
+    rows = [rounding_row(victim, data, decimals=d, n_queries=30, n_unif=500, rng=0)
+            for d in (None, 1)]
+    ax = plots.plot_rounding(rows, highlight=1)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "exact"]
+    test_line, unif_line = ax.get_lines()[:2]
+    assert list(test_line.get_xdata()) == [1, 2]
+    assert test_line.get_ydata()[-1] == 1e-5  # the exact copy, on the floor
+    np.testing.assert_allclose(unif_line.get_ydata(),
+                               [max(1 - r["1-R_unif"], 1e-5) for r in rows[::-1]])
+
+
+def test_plot_representers_pairs_each_stolen_image_with_its_training_image():
+    panel = figure2_panel(victim_representers=3, n_representers=2, n_queries=60, rng=0)
+    fig = plots.plot_representers(panel, n=5)
+    assert len(fig.axes) == 4  # n is capped by the 2 representers found
+    assert [a.get_title() for a in fig.axes[:2]] == ["stolen", "stolen"]
+    # Each stolen image above the training image it is paired with, at their distance.
+    for k in range(2):
+        np.testing.assert_array_equal(fig.axes[k].images[0].get_array(),
+                                      panel.result.representers[k].reshape(8, 8))
+        partner = panel.victim.representers_[panel.partner[k]]
+        np.testing.assert_array_equal(fig.axes[2 + k].images[0].get_array(), partner.reshape(8, 8))
+        assert fig.axes[2 + k].get_title() == f"train, {panel.distance[k]:.1f}"
+
+
+def test_plot_inversion_each_class_white_box_above_black_box():
+    comparison = inversion_comparison(n_steps=1)
+    fig = plots.plot_inversion(comparison)
+    assert len(fig.axes) == 20
+    # Class k's white-box prototype above its black-box one, with the victim's confidence.
+    for k in (0, 9):
+        white, black = fig.axes[k], fig.axes[10 + k]
+        np.testing.assert_array_equal(white.images[0].get_array(),
+                                      comparison.white_box[k].x.reshape(8, 8))
+        np.testing.assert_array_equal(black.images[0].get_array(),
+                                      comparison.black_box[k].x.reshape(8, 8))
+        assert white.get_title() == f"{k}: {comparison.victim_confidence[k, 0]:.2f}"
+        assert black.get_title() == f"{k}: {comparison.victim_confidence[k, 1]:.2f}"
+    assert fig.axes[10].get_ylabel() == f"black box\n{comparison.black_box_queries:,} q."
