@@ -94,14 +94,20 @@ def test_plot_walks_shows_each_sample_and_where_its_walk_ended():
 
 def test_plot_distances_one_box_per_norm_and_sample():
     rng = np.random.default_rng(0)
+    private, public = rng.lognormal(1, 1, (20, 3, 2)), rng.lognormal(0, 1, (20, 3, 2))
     fig, ax = plt.subplots()
-    out = plots.plot_distances(rng.lognormal(1, 1, (20, 3, 2)), rng.lognormal(0, 1, (20, 3, 2)),
-                               ax=ax)
+    out = plots.plot_distances(private, public, ax=ax)
     assert out is ax and ax.get_yscale() == "log" and len(ax.get_xticklabels()) == 3
     boxes = ax.patches
     assert len(boxes) == 6
     assert [to_rgb(b.get_facecolor()) for b in boxes] == [to_rgb(plots.VICTIM)] * 3 + [
         to_rgb(plots.PUBLIC)] * 3
+    # Each box's median line sits at the median distance of its sample and norm.
+    medians = [line for line in ax.get_lines() if line.get_color() == "k"]
+    assert [line.get_ydata()[0] for line in medians] == pytest.approx(
+        [np.median(d[:, a]) for d in (private, public) for a in range(3)])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["private $S$ (20)",
+                                                                  "public $S_0$ (20)"]
 
 
 def test_plot_zoo_p_values_one_curve_per_member():
