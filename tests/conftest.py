@@ -66,6 +66,16 @@ def tree_2d():
     return DecisionTree(features=features, max_leaf_nodes=5).fit(X, y)
 
 
+@pytest.fixture(scope="session")
+def iris_softmax():
+    """``(data, victim)``: iris split with rng 0 and the softmax victim Table 4 trains on it."""
+    from stealkit.datasets import load_iris
+    from stealkit.paper.equation_solving import table4_victim
+
+    data = load_iris(rng=0)
+    return data, table4_victim("softmax", data, rng=0)
+
+
 def _tiny_klr(seed=2):
     """Three representers in the plane, two classes, trained on 40 points; and the points."""
     from stealkit.victims import KernelLogisticRegression

@@ -39,9 +39,8 @@ def test_table7_row_circles():
     assert row["queries"] < 400
 
 
-def test_rounding_row():
-    data = load_iris(rng=0)
-    victim = table4_victim("softmax", data, rng=0)
+def test_rounding_row(iris_softmax):
+    data, victim = iris_softmax
     exact = rounding_row(victim, data, decimals=None, n_queries=30, n_unif=2000, rng=0)
     coarse = rounding_row(victim, data, decimals=1, n_queries=30, n_unif=2000, rng=0)
     assert exact["1-R_unif"] == 1.0 and exact["decimals"] is None

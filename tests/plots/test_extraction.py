@@ -5,12 +5,10 @@ from matplotlib.colors import to_rgb
 from sklearn.linear_model import LogisticRegression
 
 from stealkit import plots
-from stealkit.datasets import load_iris
 from stealkit.paper.equation_solving import (
     figure2_panel,
     inversion_comparison,
     rounding_row,
-    table4_victim,
 )
 
 
@@ -71,9 +69,8 @@ def test_plot_rounding_draws_each_row_in_decimal_order():
         plots.plot_rounding([{"decimals": 1}])
 
 
-def test_plot_rounding_an_exact_copy_sits_on_the_floor():
-    data = load_iris(rng=0)
-    victim = table4_victim("softmax", data, rng=0)
+def test_plot_rounding_an_exact_copy_sits_on_the_floor(iris_softmax):
+    data, victim = iris_softmax
     rows = [rounding_row(victim, data, decimals=d, n_queries=30, n_unif=500, rng=0)
             for d in (None, 1)]
     ax = plots.plot_rounding(rows, highlight=1)

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from stealkit.datasets import load_iris
-from stealkit.paper.equation_solving import rounding_row, table4_victim
+from stealkit.paper.equation_solving import rounding_row
 from stealkit.widgets import interactive_equation_solving, interactive_oracle, interactive_rounding
 
 
@@ -74,9 +73,8 @@ def test_interactive_equation_solving_bad_input(victim):
         interactive_equation_solving(wide)
 
 
-def test_interactive_rounding_runs_the_attack_at_the_new_decimals():
-    data = load_iris(rng=0)
-    victim = table4_victim("softmax", data, rng=0)
+def test_interactive_rounding_runs_the_attack_at_the_new_decimals(iris_softmax):
+    data, victim = iris_softmax
     rows = [rounding_row(victim, data, decimals=d, n_queries=30, n_unif=500, rng=0)
             for d in (None, 1)]
     w = interactive_rounding(victim, data, n_queries=30, rows=rows)
