@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from stealkit.watermark.analysis import activation_patterns, representations, toy_clusters
-from stealkit.watermark.models import mnist_cnn
+from stealkit.watermark.models import activations, mnist_cnn
 from stealkit.watermark.snnl import snnl
 
 
@@ -28,6 +28,13 @@ def test_activation_patterns_and_representations(toy_images):
     conv = activation_patterns(model, {"a": X[:4]}, layer="conv2")
     assert conv.rates.shape == (1, 64 * 5 * 5)
     r = representations(model, X[:8], X[8:20], layer="fc1")
-    assert r.points.shape == (20, 2) and r.groups.sum() == 8 and r.snnl > 0
+    assert r.points.shape == (20, 2) and r.groups.tolist() == [1] * 8 + [0] * 12
+    # SNNL of the full fc1 activations; the points are their first two principal components.
+    reps = activations(model, X[:20], layers=("fc1",))["fc1"].astype(np.float64)
+    assert r.snnl == pytest.approx(float(snnl(torch.as_tensor(reps), r.groups, 1.0,
+                                              metric="cosine")))
+    centred = reps - reps.mean(0)
+    np.testing.assert_allclose((r.points ** 2).sum(0),
+                               np.linalg.svd(centred, compute_uv=False)[:2] ** 2)
     with pytest.raises(ValueError, match="non-empty dict"):
         activation_patterns(model, {})
