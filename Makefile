@@ -1,5 +1,5 @@
 # The course's commands. Each target creates the virtual environment it needs.
-#   make lab     open the course (JupyterLab on notebooks/)
+#   make lab     open the course (JupyterLab on notebooks/); LAB_ARGS="--no-browser --ip=0.0.0.0" for a remote machine
 #   make test    lint, unit tests and nbval over every notebook
 #   make run     execute every notebook in place, top to bottom
 #   make bench   print the "ours vs paper" benchmark tables
@@ -20,17 +20,24 @@ ifeq ($(origin STEALKIT_DATA), undefined)
 endif
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 BENCHES   := $(sort $(wildcard benchmarks/*.py))
+# Extra JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8888 --ip=0.0.0.0" (headless or remote).
+LAB_ARGS  ?=
+# JupyterLab refuses to run as root (containers) without --allow-root.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: lab test lint unit nbval run bench results weights zoo clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml binder/overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install "$(TORCH)"
 	$(BIN)/python -m pip install -e ".[dev]"
+	mkdir -p $(dir $(LAB_SETTINGS))
+	cp binder/overrides.json $(LAB_SETTINGS)  # no "get news?" pop-up over the course
 	touch $@
 
 lab: $(BIN)/.installed
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) notebooks/
 
 test: lint unit nbval
 

@@ -42,3 +42,22 @@ def test_torch_is_cpu_only_everywhere():
     for env in (ROOT / "environment.yml", ROOT / "binder" / "environment.yml"):
         assert "download.pytorch.org/whl/cpu" in env.read_text()
     assert "TORCH  ?= torch==" in (ROOT / "Makefile").read_text()
+
+
+def test_jupyterlab_overrides_name_real_settings():
+    # binder/overrides.json is copied into the environment by `make` and by Binder's postBuild;
+    # a misspelt plugin or key would be ignored silently by JupyterLab.
+    import json
+    import sys
+
+    overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    for plugin, settings in overrides.items():
+        package, name = plugin.rsplit(":", 1)
+        schema = json.loads((schemas / package / f"{name}.json").read_text())
+        for key, value in settings.items():
+            prop = schema["properties"][key]
+            assert value in prop.get("enum", [value]) and (prop["type"] != "boolean"
+                                                             or isinstance(value, bool))
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert "binder/overrides.json" in (ROOT / "binder" / "postBuild").read_text()
