@@ -46,8 +46,11 @@ def interactive_retraining(victim: Any, *, model: str = "rbf_svm", n_queries: in
                          description="queries")
     shown = W.IntSlider(value=rounds, min=1, max=rounds, description="round")
     out = W.Output()
+    updating = False  # the strategy moves the round slider: draw once, not twice
 
     def show(*_):
+        if updating:
+            return
         out.clear_output(wait=True)
         with out:
             result = extract_by_retraining(
@@ -64,7 +67,17 @@ def interactive_retraining(victim: Any, *, model: str = "rbf_svm", n_queries: in
                          f"1 − R_unif = {agree:.3f}", fontsize=12)
             plt.show()
 
-    for control in (strategy, budget, shown):
+    def on_strategy(_):
+        # Uniform and line-search retraining have a single round: the slider says so.
+        nonlocal updating
+        n = rounds if strategy.value == "adaptive" else 1
+        updating = True
+        shown.max, shown.value, shown.disabled = n, n, n == 1
+        updating = False
+        show()
+
+    strategy.observe(on_strategy, names="value")
+    for control in (budget, shown):
         control.observe(show, names="value")
     show()
     return W.VBox([strategy, W.HBox([budget, shown]), out])

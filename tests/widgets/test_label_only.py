@@ -40,9 +40,13 @@ def test_interactive_retraining_draws_the_chosen_strategy_and_round(victim):
     assert strategy.value == "adaptive" and rnd.value == 3
     assert plt.gcf().axes[0].get_title().startswith("adaptive, round 3 of 3: 1 − R_unif = ")
     strategy.value = "uniform"
-    # Uniform retraining is one round: the round shown is clipped to it.
+    # Uniform retraining is one round: the slider and the title both say so.
     assert plt.gcf().axes[0].get_title().startswith("uniform, round 1 of 1: ")
+    assert (rnd.value, rnd.max, rnd.disabled) == (1, 1, True)
+    n_figures = len(plt.get_fignums())
     strategy.value = "adaptive"
+    assert (rnd.value, rnd.max, rnd.disabled) == (3, 3, False)
+    assert len(plt.get_fignums()) == n_figures + 1  # one redraw per change, not two
     rnd.value = 1
     assert plt.gcf().axes[0].get_title().startswith("adaptive, round 1 of 3: ")
     # The points drawn last are the queries the attack sent in the round shown.
