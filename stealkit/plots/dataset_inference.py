@@ -13,6 +13,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from stealkit.plots._style import CLASS_COLORS, EXTRACTED, PUBLIC, VICTIM, _ax
 
@@ -32,7 +33,8 @@ def plot_margins(private, public, *, test=None, ax: Axes | None = None) -> Axes:
     """Histograms of a suspect's margins (or scores) on private S and public S₀ samples.
 
     ``test`` (an :class:`~stealkit.dataset_inference.OwnershipTest`) is
-    written into the title.
+    written into the title, its p-value beside the significance α it must
+    fall below. The counts axis shows whole samples.
     """
     private, public = np.asarray(private, float), np.asarray(public, float)
     ax = _ax(ax)
@@ -42,8 +44,10 @@ def plot_margins(private, public, *, test=None, ax: Axes | None = None) -> Axes:
     ax.axvline(public.mean(), color=PUBLIC, ls="--", lw=2)
     ax.axvline(private.mean(), color=VICTIM, ls="--", lw=2)
     ax.set(xlabel="prediction margin $y\\cdot f(x)$", ylabel="samples")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if test is not None:
-        ax.set_title(f"{test.verdict} (p = {test.p_value:.2g})")
+        below = "<" if test.p_value < test.significance else "≥"
+        ax.set_title(f"{test.verdict} (p = {test.p_value:.2g} {below} α = {test.significance:g})")
     ax.legend(loc="upper right")
     return ax
 

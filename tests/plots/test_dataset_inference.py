@@ -14,7 +14,8 @@ def test_plot_margins_draws_both_samples_in_their_colours():
     test = ownership_test(a, b)
     fig, ax = plt.subplots()
     plots.plot_margins(a, b, test=test, ax=ax)
-    assert ax.get_title() == f"{test.verdict} (p = {test.p_value:.2g})"
+    assert ax.get_title() == f"inconclusive (p = {test.p_value:.2g} ≥ α = 0.01)"  # p = 0.018
+    assert all(float(t).is_integer() for t in ax.get_yticks())  # whole samples on the count axis
     public, private = ax.patches[:20], ax.patches[20:]  # 20 bins each, public first
     assert sum(p.get_height() for p in public) == 25 and sum(p.get_height() for p in private) == 30
     assert to_rgb(public[0].get_facecolor()) == to_rgb(plots.PUBLIC)

@@ -21,7 +21,11 @@ def test_interactive_linear_toy_reacts(monkeypatch):
     kw, t = trials[-1]
     assert (kw["n_noise"], kw["significance"], kw["n_train"]) == (4, 0.05, 10)
     victim_ax, independent_ax = plt.gcf().axes
-    assert victim_ax.get_title() == f"victim: {t.victim_test.verdict} (p = {t.victim_test.p_value:.2g})"
+    v = t.victim_test
+    below = "<" if v.p_value < 0.05 else "≥"
+    assert victim_ax.get_title() == f"victim: {v.verdict} (p = {v.p_value:.2g} {below} α = 0.05)"
+    alpha.value = 0.001  # the significance is visible: the titles show the new α
+    assert plt.gcf().axes[0].get_title().endswith("α = 0.001)")
     assert independent_ax.get_title().startswith(f"independent: {t.independent_test.verdict}")
 
 
