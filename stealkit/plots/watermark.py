@@ -160,12 +160,19 @@ def plot_watermark_success(success: Mapping[str, float], *, ax: Axes | None = No
 def plot_watermark_p_values(verifications: Mapping[str, Any], *, ax: Axes | None = None) -> Axes:
     """Median p-value of the ownership test against the number of queries to the suspect."""
     ax = _ax(ax)
-    for name, v in verifications.items():
+    # Each suspect its own colour and line: its role's colour first (copies orange,
+    # innocent models grey), then darker shades of the palette for a second of a role.
+    spare = iter(("#8c2d04", "#1f4e79", "#2ca02c", "#6a3d9a", "#b15928", "#444444"))
+    used: set[str] = set()
+    for k, (name, v) in enumerate(verifications.items()):
         med = np.median(v.p_values, axis=1)
         lo, hi = np.quantile(v.p_values, [0.25, 0.75], axis=1)
         color = _role_color(name)
+        if color in used:
+            color = next(c for c in spare if c not in used)
+        used.add(color)
         ax.plot(v.sizes, np.maximum(med, 1e-12), color=color, lw=2,
-                ls="-" if color == EXTRACTED else "--", label=name)
+                ls=("-", "--", "-.", ":")[k % 4], label=name)
         ax.fill_between(v.sizes, np.maximum(lo, 1e-12), np.maximum(hi, 1e-12), color=color,
                         alpha=0.15)
         if v.queries_needed is not None:
@@ -196,14 +203,14 @@ def plot_removal(curves: Sequence[Any], *, labels: Sequence[str] | None = None,
               {"marker": "D", "ls": "-."})
     if labels is None:
         labels = [f"{c.attack} ({c.layer})" for c in curves]
+    placed: list[tuple[float, float]] = []  # labels of every curve: none on top of another
     for curve, label, style in zip(curves, labels, styles, strict=False):
         acc, wsr = 100 * curve.accuracy, 100 * curve.watermark_success
         color = CLEAN if "naive" in label else VICTIM
         ax.plot(acc, wsr, color=color, lw=2, ms=6, label=label, **style)
-        placed: list[tuple[float, float]] = []
         for f, a, w in zip(curve.fractions, acc, wsr, strict=True):
-            # label only where the points have spread out, never on top of another label
-            if f < 0.7 or any(abs(a - pa) < 4 and abs(w - pw) < 6 for pa, pw in placed):
+            # label only where the points have spread out
+            if f < 0.7 or any(abs(a - pa) < 6 and abs(w - pw) < 8 for pa, pw in placed):
                 continue
             placed.append((a, w))
             ax.annotate(f"{f:.0%}", (a, w), xytext=(5, -14), textcoords="offset points",
@@ -212,7 +219,7 @@ def plot_removal(curves: Sequence[Any], *, labels: Sequence[str] | None = None,
         ax.axhline(100 * clean_success, color=CLEAN, ls=":", lw=1.5,
                    label="clean model's false positives")
     ax.set(xlabel="task accuracy (%)", ylabel="watermark success (%)", ylim=(-3, 103))
-    ax.legend(loc="upper left", framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # off the points
     return ax
 
 

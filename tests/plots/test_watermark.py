@@ -92,6 +92,19 @@ def test_plot_watermark_p_values_draws_each_suspects_median(ax):
     assert (list(needed.get_xdata()), list(needed.get_ydata())) == ([2], [0.02])
 
 
+
+def test_plot_watermark_p_values_tells_suspects_apart(ax):
+    # The notebook's four suspects: three copies and an independent model.
+    p = [[0.5, 0.3, 0.4], [0.01, 0.02, 0.03], [0.0, 0.0, 1e-3]]
+    names = ["EWE: extracted", "naive: extracted", "clean: extracted", "independent"]
+    plots.plot_watermark_p_values({n: verification(p) for n in names}, ax=ax)
+    curves = [line for line in ax.get_lines() if line.get_label() in names]
+    assert [c.get_label() for c in curves] == names
+    styles = {(c.get_color(), c.get_linestyle()) for c in curves}
+    assert len({c.get_color() for c in curves}) == 4 and len(styles) == 4
+    assert curves[0].get_color() == plots.EXTRACTED and curves[3].get_color() == plots.CLEAN
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == names
+
 def test_plot_removal_draws_accuracy_against_watermark_success(ax):
     curve = RemovalCurve("pruning", "conv2", np.array([0, 0.5]), np.array([0.9, 0.5]),
                          np.array([0.8, 0.1]))
