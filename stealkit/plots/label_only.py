@@ -53,7 +53,7 @@ FLOOR = 1e-5
 
 def _curve(ax: Axes, c: Mapping[str, np.ndarray], **style: Any) -> None:
     mean = np.maximum(c["mean"], FLOOR)
-    ax.plot(c["alpha"], mean, marker="o", ms=4, lw=2, **style)
+    ax.plot(c["alpha"], mean, **{"marker": "o", "ms": 4, "lw": 2, **style})
     if len(c["alpha"]) and np.any(c["high"] > c["low"]):
         ax.fill_between(c["alpha"], np.maximum(c["low"], FLOOR), np.maximum(c["high"], FLOOR),
                         color=style.get("color"), alpha=0.15, lw=0)
@@ -92,13 +92,14 @@ def plot_rounding_vs_labels(records: Sequence[Mapping[str, Any]], *, metric: str
     """
     ax = _ax(ax)
     runs = select_records(records, {"figure": "7"})
-    # exact first (darkest), then fewer and fewer decimals (lighter)
+    # exact first, then fewer and fewer decimals: colours far apart on one scale, and markers
     levels = sorted({r["decimals"] for r in runs}, key=lambda d: -np.inf if d is None else -d)
-    shades = plt.get_cmap("Blues")(np.linspace(1.0, 0.45, max(len(levels), 1)))
-    for level, shade in zip(levels, shades, strict=False):
+    shades = plt.get_cmap("viridis")(np.linspace(0.0, 0.8, max(len(levels), 1)))
+    markers = ("o", "s", "^", "D", "v", "P")
+    for k, (level, shade) in enumerate(zip(levels, shades, strict=False)):
         c = sweep_curve(records, metric=metric, figure="7", decimals=level)
         label = "probabilities, exact" if level is None else f"rounded to {level} decimals"
-        _curve(ax, c, color=shade, label=label)
+        _curve(ax, c, color=shade, label=label, marker=markers[k % len(markers)])
     datasets = sorted({r["dataset"] for r in runs})
     labels = [r for r in select_records(records, {"figure": "5", "attack": "adaptive"})
               if r["dataset"] in datasets]

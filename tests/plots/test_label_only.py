@@ -79,3 +79,8 @@ def test_plot_rounding_vs_labels_one_line_per_decimals_and_one_for_labels(record
     assert labels[-1] == "labels only (adaptive retraining)"
     exact = sweep_curve(records, figure="7", decimals=None)
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), np.maximum(exact["mean"], FLOOR))
+    # Each level of rounding is told apart by colour and by marker, not by shades of one hue.
+    lines = ax.get_lines()[:-1]
+    assert len({line.get_color() if isinstance(line.get_color(), str) else tuple(line.get_color())
+                for line in lines}) == len(lines)
+    assert len({line.get_marker() for line in lines}) == len(lines)
