@@ -52,11 +52,22 @@ FLOOR = 1e-5
 
 
 def _curve(ax: Axes, c: Mapping[str, np.ndarray], **style: Any) -> None:
+    """The mean over seeds, a band from the best to the worst seed.
+
+    On a log axis a seed with no error at all would pull the band down to the
+    floor; the band stops at the mean there instead, and a small ▾ on the floor
+    marks that some seed extracted the model exactly.
+    """
     mean = np.maximum(c["mean"], FLOOR)
     ax.plot(c["alpha"], mean, **{"marker": "o", "ms": 4, "lw": 2, **style})
     if len(c["alpha"]) and np.any(c["high"] > c["low"]):
-        ax.fill_between(c["alpha"], np.maximum(c["low"], FLOOR), np.maximum(c["high"], FLOOR),
+        exact = np.asarray(c["low"]) <= 0
+        low = np.where(exact, mean, np.maximum(c["low"], FLOOR))
+        ax.fill_between(c["alpha"], low, np.maximum(c["high"], FLOOR),
                         color=style.get("color"), alpha=0.15, lw=0)
+        if np.any(exact & (np.asarray(c["mean"]) > 0)):
+            ax.scatter(np.asarray(c["alpha"])[exact], np.full(exact.sum(), FLOOR), marker="v",
+                       s=25, color=style.get("color"), alpha=0.6)
 
 
 def plot_budget_curves(records: Sequence[Mapping[str, Any]], *, figure: str,

@@ -9,7 +9,7 @@ from stealkit import Oracle, plots
 from stealkit.attacks.lowd_meek import lowd_meek
 from stealkit.attacks.retraining import extract_by_retraining
 from stealkit.paper.label_only import sweep_curve
-from stealkit.plots.label_only import FLOOR
+from stealkit.plots.label_only import FLOOR, _curve
 
 RESULTS = Path(__file__).resolve().parents[2] / "notebooks" / "results" / "label_only.json"
 
@@ -68,6 +68,18 @@ def test_plot_budget_curves_one_line_per_attack(records):
         np.testing.assert_array_equal(line.get_xdata(), c["alpha"])
         np.testing.assert_array_equal(line.get_ydata(), np.maximum(c["mean"], FLOOR))
         assert line.get_color() == plots.ATTACK_COLORS[attack]
+
+
+def test_a_seed_with_no_error_marks_the_floor_instead_of_pulling_the_band_down():
+    c = {"alpha": np.array([1.0, 2.0]), "n_queries": np.array([10, 20]),
+         "mean": np.array([1e-2, 1e-3]), "low": np.array([1e-3, 0.0]),
+         "high": np.array([2e-2, 2e-3])}
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    _curve(ax, c, color="C0", label="x")
+    band, floor = ax.collections
+    assert band.get_paths()[0].vertices[:, 1].min() >= 1e-3 - 1e-12  # never down to FLOOR
+    np.testing.assert_array_equal(floor.get_offsets(), [[2.0, FLOOR]])
 
 
 def test_plot_rounding_vs_labels_one_line_per_decimals_and_one_for_labels(records):
