@@ -1,7 +1,10 @@
 # The course's commands. Each target creates the virtual environment it needs.
 #   make lab     open the course (JupyterLab on notebooks/); LAB_ARGS="--no-browser --ip=0.0.0.0" for a remote machine
-#   make test    lint, unit tests and nbval over every notebook
+#   make test    lint, unit tests, nbval over every notebook (with its peak memory), browser test
+#   make browser-test  every notebook run in JupyterLab in headless Chromium, widgets moved, page read
 #   make run     execute every notebook in place, top to bottom
+#   make slides  export each notebook's core path as a reveal.js deck to slides/ (offline)
+#   make student write notebooks/student/: the notebooks without exercise solutions or outputs
 #   make bench   print the "ours vs paper" benchmark tables
 #   make results regenerate the per-seed results the notebooks load (several hours, one CPU thread)
 #   make weights retrain the shipped watermark suite of notebook 04 (~15 min, one CPU thread)
@@ -26,20 +29,25 @@ LAB_ARGS  ?=
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test lint unit nbval run bench results weights zoo clean
+.PHONY: lab test lint unit nbval browser-test browser-deps trust run student slides bench results weights zoo clean
 
 $(BIN)/.installed: pyproject.toml binder/overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install "$(TORCH)"
-	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install -e ".[dev,browser]"
 	mkdir -p $(dir $(LAB_SETTINGS))
 	cp binder/overrides.json $(LAB_SETTINGS)  # no "get news?" pop-up over the course
 	touch $@
 
-lab: $(BIN)/.installed
+lab: trust
 	$(BIN)/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) notebooks/
 
-test: lint unit nbval
+# Sign the shipped notebooks for this user, so that their stored widgets render
+# before anything runs (JupyterLab renders widgets only in trusted notebooks).
+trust: $(BIN)/.installed
+	@$(BIN)/jupyter trust $(NOTEBOOKS) >/dev/null
+
+test: lint unit nbval browser-test
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -48,12 +56,49 @@ unit: $(BIN)/.installed
 	$(BIN)/pytest tests -q
 
 nbval: $(BIN)/.installed
-	$(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -p tests.nbval_memory --nbval-lax \
+		--nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+
+browser-test: $(BIN)/.installed browser-deps
+	$(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
+
+# The browser test drives Debian's Chromium: install it where we may (root or sudo).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "browser-deps: cannot install Chromium without root or sudo;" \
+	    "the browser tests will be skipped"; exit 0; fi; \
+	  $$SUDO apt-get install -y --no-install-recommends chromium \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; } \
+	  || echo "browser-deps: apt-get could not install chromium; the browser tests will be skipped"; }
 
 run: $(BIN)/.installed
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=900 $(NOTEBOOKS)
+
+# Student copies: solutions removed, outputs cleared (tests/test_student_copies.py checks they are current).
+STUDENT_DIR ?= notebooks/student
+student: $(BIN)/.installed
+	$(BIN)/jupyter nbconvert --config scripts/nbconvert_student.py --to notebook \
+		--output-dir $(STUDENT_DIR) --log-level=WARN $(NOTEBOOKS)
+
+# Front-end files for the offline decks (package.json, locked by package-lock.json).
+ASSETS := node_modules/.package-lock.json
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+SLIDES_DIR ?= slides
+slides: $(BIN)/.installed $(ASSETS)
+	rm -rf $(SLIDES_DIR) && mkdir -p $(SLIDES_DIR)/_static/mathjax
+	cp -r node_modules/reveal.js $(SLIDES_DIR)/_static/reveal.js
+	cp node_modules/requirejs/require.js node_modules/jquery/dist/jquery.min.js \
+		node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js $(SLIDES_DIR)/_static/
+	cd node_modules/mathjax && cp -r MathJax.js config extensions jax localization \
+		../../$(SLIDES_DIR)/_static/mathjax/ && mkdir -p ../../$(SLIDES_DIR)/_static/mathjax/fonts/HTML-CSS/TeX \
+		&& cp -r fonts/HTML-CSS/TeX/woff ../../$(SLIDES_DIR)/_static/mathjax/fonts/HTML-CSS/TeX/
+	$(BIN)/jupyter nbconvert --config scripts/nbconvert_slides.py --to slides \
+		--output-dir $(SLIDES_DIR) --log-level=WARN $(NOTEBOOKS)
 
 bench: $(BIN)/.installed
 	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -6,6 +6,7 @@ matplotlib style) only because a notebook asks it to in its first cell.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import platform
@@ -19,8 +20,8 @@ import numpy as np
 
 from stealkit._validation import check_int
 
-__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "STYLE", "SeedSpread",
-           "seed_spread", "spread_rows"]
+__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "answer_key", "STYLE",
+           "SeedSpread", "seed_spread", "spread_rows"]
 
 #: Matplotlib settings for every course figure: readable on a projector.
 STYLE = {
@@ -339,18 +340,59 @@ def spread_rows(records: Sequence[Mapping[str, Any]], *, by: Sequence[str], metr
     return rows
 
 
-def check(answer: Any, expected: Any, *, rtol: float = 1e-6, hint: str = "") -> bool:
-    """Check an exercise answer and say so in one line.
+_KEY_SALT = "stealkit exercise:"
 
-    ``answer=None`` means "not attempted yet", which is not an error, so a
-    notebook with open exercises still runs top to bottom.
+
+def _canonical(value: Any, digits: int | None) -> str | None:
+    """The text a key hashes: an integer exactly, a real number to ``digits``
+    significant figures, a string stripped and lower-cased; None if ``value``
+    cannot be read that way (a wrong answer, not an error)."""
+    if isinstance(value, str):
+        return None if digits is not None else "s:" + value.strip().lower()
+    if isinstance(value, bool) or not isinstance(value, (Real, np.number, np.ndarray)):
+        return None
+    if np.ndim(value) != 0:
+        return None
+    number = float(value)
+    if not np.isfinite(number):
+        return None
+    if digits is None:
+        return f"i:{int(number)}" if number.is_integer() else None
+    return f"r{digits}:{number:.{digits}g}"
+
+
+def answer_key(value: Any, *, digits: int | None = None) -> str:
+    """The key that :func:`check` compares an answer with, without showing it.
+
+    A count (``digits=None``) is keyed exactly; a real number to ``digits``
+    significant figures, so any answer that rounds to the same figures passes.
     """
+    if digits is not None:
+        check_int(digits, "digits", minimum=1, maximum=12)
+    text = _canonical(value, digits)
+    if text is None:
+        raise ValueError(f"Cannot make an answer key of {value!r} with digits={digits!r}: "
+                         "give an integer, a string, or a real number with digits=.")
+    digest = hashlib.sha256((_KEY_SALT + text).encode()).hexdigest()[:16]
+    return f"{text.split(':', 1)[0]}:{digest}"
+
+
+def check(answer: Any, key: str, *, hint: str = "") -> bool:
+    """Check an exercise answer against its key and say so in one line.
+
+    The key (from :func:`answer_key`) does not reveal the answer, so the
+    student copy of a notebook can show the check cell. ``answer=None`` means
+    "not attempted yet", which is not an error, so a notebook with open
+    exercises still runs top to bottom.
+    """
+    kind = key.split(":", 1)[0] if isinstance(key, str) else ""
+    if kind not in ("i", "s") and not (kind[:1] == "r" and kind[1:].isdigit()):
+        raise ValueError(f"{key!r} is not an answer key: make one with course.answer_key(value).")
     if answer is None:
         print("Not answered yet: replace None with your answer and run this cell again.")
         return False
-    try:
-        ok = bool(np.allclose(answer, expected, rtol=rtol, atol=0.0))
-    except (TypeError, ValueError):
-        ok = answer == expected
+    digits = int(kind[1:]) if kind.startswith("r") else None
+    text = _canonical(answer, digits) if kind != "s" or isinstance(answer, str) else None
+    ok = text is not None and answer_key(answer, digits=digits) == key
     print("Correct." if ok else f"Not quite ({answer!r}). {hint}".rstrip())
     return ok

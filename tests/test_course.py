@@ -72,14 +72,36 @@ def test_compare_with_paper_bad_input():
         course.setup(-1)
 
 
-def test_check_answers(capsys):
-    assert course.check(None, 3) is False
+def test_check_answers_against_keys_that_do_not_show_them(capsys):
+    key = course.answer_key(15)
+    assert "15" not in key and key.startswith("i:")
+    assert course.check(None, key) is False
     assert "Not answered yet" in capsys.readouterr().out
-    assert course.check(15, 15) is True and capsys.readouterr().out.strip() == "Correct."
-    assert course.check(0.1 + 0.2, 0.3) is True
-    assert course.check("softmax", "softmax") is True
-    assert course.check(14, 15, hint="Count the intercepts.") is False
+    assert course.check(15, key) is True and capsys.readouterr().out.strip() == "Correct."
+    assert course.check(np.int64(15), key) and course.check(15.0, key)
+    assert course.check(14, key, hint="Count the intercepts.") is False
     assert capsys.readouterr().out.strip().endswith("Count the intercepts.")
+    assert not course.check(16, key) and not course.check("15", key) and not course.check(15.5, key)
+    assert course.check(" Softmax", course.answer_key("softmax"))
+
+
+def test_real_answers_match_to_the_keys_significant_figures():
+    key = course.answer_key(0.916290731874155, digits=3)
+    assert key.startswith("r3:")
+    assert course.check(0.9163, key) and course.check(0.916, key)
+    assert not course.check(0.92, key) and not course.check(0.915, key)
+    assert not course.check(float("nan"), key) and not course.check([0.916], key)
+
+
+def test_bad_keys_and_values_say_what_is_wrong():
+    with pytest.raises(ValueError, match="not an answer key"):
+        course.check(9, 9)
+    with pytest.raises(ValueError, match="not an answer key"):
+        course.check(9, "x:abc")
+    with pytest.raises(ValueError, match="Cannot make an answer key"):
+        course.answer_key(0.5)  # a real number needs digits=
+    with pytest.raises(ValueError, match="Cannot make an answer key"):
+        course.answer_key(True)
 
 
 def test_seed_spread_median_worst_and_share_at_the_paper():

@@ -61,3 +61,26 @@ def test_jupyterlab_overrides_name_real_settings():
                                                              or isinstance(value, bool))
     assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     assert "binder/overrides.json" in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_lab_and_binder_trust_the_shipped_notebooks():
+    # JupyterLab renders the notebooks' stored widget state only in trusted notebooks.
+    makefile = (ROOT / "Makefile").read_text()
+    assert "lab: trust" in makefile and "jupyter trust $(NOTEBOOKS)" in makefile
+    assert "jupyter trust notebooks/" in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_one_repository_address():
+    # The README's Binder badge is the one place naming the public repository; any other
+    # Binder link in the project must name the same one.
+    import subprocess
+
+    badge = re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", (ROOT / "README.md").read_text())
+    assert len(badge) == 1
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    for name in files:
+        path = ROOT / name
+        if path.suffix in {".md", ".py", ".toml", ".yml", ".yaml", ".json", ".cfg"} and path.is_file():
+            for repo in re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", path.read_text()):
+                assert repo == badge[0], f"{name} names {repo}, the README's badge {badge[0]}"

@@ -34,10 +34,10 @@ def interactive_oracle(estimator: Any, X: np.ndarray, *, price_per_query: float 
     output = W.ToggleButtons(options=["proba", "label"], description="output")
     decimals = W.Dropdown(
         options=[("exact", None)] + [(str(d), d) for d in range(6)],
-        value=None,
+        index=0,  # value=None would select nothing: a blank dropdown
         description="decimals",
     )
-    top_k = W.Dropdown(options=[("all", None), ("1", 1), ("2", 2)], value=None, description="top-k")
+    top_k = W.Dropdown(options=[("all", None), ("1", 1), ("2", 2)], index=0, description="top-k")
     n = W.IntSlider(value=3, min=1, max=n_max, description="queries")
     budget = W.IntSlider(value=10, min=0, max=n_max, description="budget")
     out = W.Output()
@@ -114,7 +114,7 @@ def interactive_equation_solving(victim: Any) -> W.Widget:
     ]
     decimals = W.Dropdown(
         options=[("exact", None)] + [(str(d), d) for d in range(1, 6)],
-        value=None,
+        index=0,
         description="decimals",
     )
     out = W.Output()

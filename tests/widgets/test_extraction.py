@@ -90,3 +90,18 @@ def test_interactive_rounding_runs_the_attack_at_the_new_decimals(iris_softmax):
     assert test_line.get_ydata()[0] == pytest.approx(1 - want["1-R_test"])
     with pytest.raises(ValueError, match="'n_queries'"):
         interactive_rounding(victim, data, n_queries=0)
+
+
+def _descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+
+
+def test_dropdowns_show_their_choice(victim, logistic_2d):
+    # A Dropdown whose value is None selects nothing (index None): the student sees a blank box.
+    import ipywidgets as W
+
+    for w in (interactive_oracle(*victim), interactive_equation_solving(logistic_2d)):
+        menus = [d for d in _descendants(w) if isinstance(d, W.Dropdown)]
+        assert menus and all(d.index is not None and d.label for d in menus)
