@@ -95,8 +95,9 @@ slides: $(BIN)/.installed $(ASSETS)
 	cp node_modules/requirejs/require.js node_modules/jquery/dist/jquery.min.js \
 		node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js $(SLIDES_DIR)/_static/
 	cd node_modules/mathjax && cp -r MathJax.js config extensions jax localization \
-		../../$(SLIDES_DIR)/_static/mathjax/ && mkdir -p ../../$(SLIDES_DIR)/_static/mathjax/fonts/HTML-CSS/TeX \
-		&& cp -r fonts/HTML-CSS/TeX/woff ../../$(SLIDES_DIR)/_static/mathjax/fonts/HTML-CSS/TeX/
+		$(abspath $(SLIDES_DIR))/_static/mathjax/ \
+		&& mkdir -p $(abspath $(SLIDES_DIR))/_static/mathjax/fonts/HTML-CSS/TeX \
+		&& cp -r fonts/HTML-CSS/TeX/woff $(abspath $(SLIDES_DIR))/_static/mathjax/fonts/HTML-CSS/TeX/
 	$(BIN)/jupyter nbconvert --config scripts/nbconvert_slides.py --to slides \
 		--output-dir $(SLIDES_DIR) --log-level=WARN $(NOTEBOOKS)
 
