@@ -20,7 +20,8 @@ import numpy as np
 
 from stealkit._validation import check_int
 
-__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "answer_key", "STYLE",
+__all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "is_correct", "answer_key",
+           "STYLE",
            "SeedSpread", "seed_spread", "spread_rows"]
 
 #: Matplotlib settings for every course figure: readable on a projector.
@@ -377,22 +378,31 @@ def answer_key(value: Any, *, digits: int | None = None) -> str:
     return f"{text.split(':', 1)[0]}:{digest}"
 
 
-def check(answer: Any, key: str, *, hint: str = "") -> bool:
+def is_correct(answer: Any, key: str) -> bool:
+    """Whether ``answer`` matches ``key`` (from :func:`answer_key`); None is not correct."""
+    kind = key.split(":", 1)[0] if isinstance(key, str) else ""
+    if kind not in ("i", "s") and not (kind[:1] == "r" and kind[1:].isdigit()):
+        raise ValueError(f"{key!r} is not an answer key: make one with course.answer_key(value).")
+    if answer is None:
+        return False
+    digits = int(kind[1:]) if kind.startswith("r") else None
+    if kind == "s" and not isinstance(answer, str):
+        return False
+    return _canonical(answer, digits) is not None and answer_key(answer, digits=digits) == key
+
+
+def check(answer: Any, key: str, *, hint: str = "") -> None:
     """Check an exercise answer against its key and say so in one line.
 
     The key (from :func:`answer_key`) does not reveal the answer, so the
     student copy of a notebook can show the check cell. ``answer=None`` means
     "not attempted yet", which is not an error, so a notebook with open
-    exercises still runs top to bottom.
+    exercises still runs top to bottom. It prints and returns nothing, so a
+    check cell shows one line however it is run; :func:`is_correct` answers
+    the same question as a bool.
     """
-    kind = key.split(":", 1)[0] if isinstance(key, str) else ""
-    if kind not in ("i", "s") and not (kind[:1] == "r" and kind[1:].isdigit()):
-        raise ValueError(f"{key!r} is not an answer key: make one with course.answer_key(value).")
+    ok = is_correct(answer, key)
     if answer is None:
         print("Not answered yet: replace None with your answer and run this cell again.")
-        return False
-    digits = int(kind[1:]) if kind.startswith("r") else None
-    text = _canonical(answer, digits) if kind != "s" or isinstance(answer, str) else None
-    ok = text is not None and answer_key(answer, digits=digits) == key
-    print("Correct." if ok else f"Not quite ({answer!r}). {hint}".rstrip())
-    return ok
+    else:
+        print("Correct." if ok else f"Not quite ({answer!r}). {hint}".rstrip())

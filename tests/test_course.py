@@ -75,29 +75,32 @@ def test_compare_with_paper_bad_input():
 def test_check_answers_against_keys_that_do_not_show_them(capsys):
     key = course.answer_key(15)
     assert "15" not in key and key.startswith("i:")
-    assert course.check(None, key) is False
+    assert course.check(None, key) is None and not course.is_correct(None, key)
     assert "Not answered yet" in capsys.readouterr().out
-    assert course.check(15, key) is True and capsys.readouterr().out.strip() == "Correct."
-    assert course.check(np.int64(15), key) and course.check(15.0, key)
-    assert course.check(14, key, hint="Count the intercepts.") is False
-    assert capsys.readouterr().out.strip().endswith("Count the intercepts.")
-    assert not course.check(16, key) and not course.check("15", key) and not course.check(15.5, key)
-    assert course.check(" Softmax", course.answer_key("softmax"))
+    course.check(15, key)
+    assert capsys.readouterr().out.strip() == "Correct."
+    assert course.is_correct(15, key) and course.is_correct(np.int64(15), key)
+    assert course.is_correct(15.0, key)
+    course.check(14, key, hint="Count the intercepts.")
+    assert capsys.readouterr().out.strip() == "Not quite (14). Count the intercepts."
+    assert not any(course.is_correct(a, key) for a in (16, "15", 15.5, True, [15]))
+    assert course.is_correct(" Softmax", course.answer_key("softmax"))
+    assert not course.is_correct(3, course.answer_key("softmax"))
 
 
 def test_real_answers_match_to_the_keys_significant_figures():
     key = course.answer_key(0.916290731874155, digits=3)
     assert key.startswith("r3:")
-    assert course.check(0.9163, key) and course.check(0.916, key)
-    assert not course.check(0.92, key) and not course.check(0.915, key)
-    assert not course.check(float("nan"), key) and not course.check([0.916], key)
+    assert course.is_correct(0.9163, key) and course.is_correct(0.916, key)
+    assert not course.is_correct(0.92, key) and not course.is_correct(0.915, key)
+    assert not course.is_correct(float("nan"), key) and not course.is_correct([0.916], key)
 
 
 def test_bad_keys_and_values_say_what_is_wrong():
     with pytest.raises(ValueError, match="not an answer key"):
         course.check(9, 9)
     with pytest.raises(ValueError, match="not an answer key"):
-        course.check(9, "x:abc")
+        course.is_correct(None, "x:abc")  # a bad key fails even before an answer
     with pytest.raises(ValueError, match="Cannot make an answer key"):
         course.answer_key(0.5)  # a real number needs digits=
     with pytest.raises(ValueError, match="Cannot make an answer key"):
