@@ -261,12 +261,12 @@ def move(page, control) -> str | None:
     if "widget-slider" in cls:
         handle = control.locator(".noUi-handle").first
         readout = control_value(control)
+        at_end = handle.evaluate(
+            "h => h.getAttribute('aria-valuenow') === h.getAttribute('aria-valuemax')")
+        key, back = ("ArrowLeft", "ArrowRight") if at_end else ("ArrowRight", "ArrowLeft")
         handle.focus()
-        page.keyboard.press("ArrowRight")
-        if wait_for(lambda: control_value(control) != readout, 2):
-            return "key:ArrowLeft"
-        page.keyboard.press("ArrowLeft")
-        return "key:ArrowRight" if wait_for(lambda: control_value(control) != readout, 2) else None
+        page.keyboard.press(key)
+        return f"key:{back}" if wait_for(lambda: control_value(control) != readout, 5) else None
     if "widget-checkbox" in cls:
         control.locator("input").click()
         return "checkbox"
