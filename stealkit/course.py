@@ -21,8 +21,7 @@ import numpy as np
 from stealkit._validation import check_int
 
 __all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "is_correct", "answer_key",
-           "STYLE",
-           "SeedSpread", "seed_spread", "spread_rows"]
+           "STYLE", "SeedSpread", "seed_spread", "spread_rows"]
 
 #: Matplotlib settings for every course figure: readable on a projector.
 STYLE = {
@@ -374,6 +373,10 @@ def answer_key(value: Any, *, digits: int | None = None) -> str:
     if text is None:
         raise ValueError(f"Cannot make an answer key of {value!r} with digits={digits!r}: "
                          "give an integer, a string, or a real number with digits=.")
+    return _key(text)
+
+
+def _key(text: str) -> str:
     digest = hashlib.sha256((_KEY_SALT + text).encode()).hexdigest()[:16]
     return f"{text.split(':', 1)[0]}:{digest}"
 
@@ -385,10 +388,8 @@ def is_correct(answer: Any, key: str) -> bool:
         raise ValueError(f"{key!r} is not an answer key: make one with course.answer_key(value).")
     if answer is None:
         return False
-    digits = int(kind[1:]) if kind.startswith("r") else None
-    if kind == "s" and not isinstance(answer, str):
-        return False
-    return _canonical(answer, digits) is not None and answer_key(answer, digits=digits) == key
+    text = _canonical(answer, int(kind[1:]) if kind.startswith("r") else None)
+    return text is not None and _key(text) == key
 
 
 def check(answer: Any, key: str, *, hint: str = "") -> None:

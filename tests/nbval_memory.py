@@ -32,6 +32,11 @@ def _children(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _children(k)]
 
 
+def peak_mb(pid: int) -> float:
+    """Peak resident memory of a process and of its children now alive, in MB."""
+    return _vmhwm_mb(pid) + sum(_vmhwm_mb(child) for child in _children(pid))
+
+
 def _kernel_pid(notebook) -> int | None:
     kernel = getattr(notebook, "kernel", None)
     provisioner = getattr(getattr(kernel, "km", None), "provisioner", None)
@@ -48,7 +53,7 @@ def pytest_runtest_teardown(item, nextitem):
     pid = _kernel_pid(notebook)
     if pid is None:
         return
-    peak = _vmhwm_mb(pid) + sum(_vmhwm_mb(child) for child in _children(pid))
+    peak = peak_mb(pid)
     name = Path(str(item.fspath)).name
     _peaks[name] = peak
     assert peak < LIMIT_MB, (f"{name} peaked at {peak:.0f} MB of resident memory, over "

@@ -7,7 +7,6 @@ unit-tested on examples in `test_reading.py`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -63,6 +62,8 @@ FALLBACK_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-outp
   .map(o => o.innerText.trim()).filter(t => /^(Loading widget|Error displaying widget|(VBox|HBox|Output|interactive|IntSlider|Dropdown)\\()/.test(t))
   .map(t => t.slice(0, 80))"""
 
+CONTROLS = ".widget-toggle-buttons, .widget-dropdown, .widget-slider, .widget-play, .widget-checkbox"
+
 WIDGETS_JS = """() => {
   document.querySelectorAll('[data-browser-test]').forEach(w => w.removeAttribute('data-browser-test'));
   const roots = Array.from(document.querySelectorAll('.jp-OutputArea-output .jupyter-widgets'))
@@ -70,12 +71,9 @@ WIDGETS_JS = """() => {
   return roots.map((w, i) => {
     w.setAttribute('data-browser-test', String(i));
     const cell = Array.from(document.querySelectorAll('.jp-Cell')).indexOf(w.closest('.jp-Cell'));
-    return {id: i, cell, controls: w.querySelectorAll(CONTROLS).length,
-            visible: w.offsetParent !== null, classes: w.className};
+    return {id: i, cell, controls: w.querySelectorAll('CONTROLS').length};
   });
-}""".replace("CONTROLS", "'.widget-toggle-buttons, .widget-dropdown, .widget-slider, .widget-play, .widget-checkbox'")
-
-CONTROLS = ".widget-toggle-buttons, .widget-dropdown, .widget-slider, .widget-play, .widget-checkbox"
+}""".replace("CONTROLS", CONTROLS)
 
 # ---------------------------------------------------------------- judging
 
@@ -182,10 +180,6 @@ class WidgetReport:
     screenshot: str = ""
 
 
-def _digest(html: str) -> str:
-    return hashlib.sha1(html.encode()).hexdigest()
-
-
 def output_html(root) -> str:
     return "".join(root.locator(".widget-output").evaluate_all("els => els.map(e => e.innerHTML)"))
 
@@ -232,9 +226,7 @@ def control_value(control) -> str:
         return control.locator(".widget-readout").inner_text()
     if "widget-checkbox" in cls:
         return str(control.locator("input").is_checked())
-    if "widget-play" in cls:
-        return ""
-    return ""
+    return ""  # a Play button has no value of its own
 
 
 def disabled(control) -> bool:

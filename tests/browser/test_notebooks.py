@@ -14,6 +14,7 @@ import time
 import pytest
 
 from stealkit.course import STYLE
+from tests import nbval_memory
 from tests.browser import _page as P
 from tests.browser.conftest import NOTEBOOKS
 
@@ -28,11 +29,10 @@ DPI = STYLE["figure.dpi"]
 def _open(page, lab, name: str) -> None:
     page.goto(lab.page_url(name))
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=120_000)
-    page.wait_for_function(f"() => {P.NOTEBOOK} && {P.NOTEBOOK}.sessionContext"
-                           " && {P.NOTEBOOK}.sessionContext.session"
-                           " && {P.NOTEBOOK}.sessionContext.session.kernel"
-                           " && {P.NOTEBOOK}.sessionContext.session.kernel.status === 'idle'"
-                           .replace("{P.NOTEBOOK}", P.NOTEBOOK), timeout=120_000)
+    session = f"{P.NOTEBOOK}.sessionContext.session"
+    page.wait_for_function(f"() => {P.NOTEBOOK} && {P.NOTEBOOK}.sessionContext && {session}"
+                           f" && {session}.kernel && {session}.kernel.status === 'idle'",
+                           timeout=120_000)
     # Let MathJax and the widget manager finish: the page stops changing.
     count = "() => document.querySelectorAll('mjx-container, .jupyter-widgets').length"
     last = -1
@@ -87,13 +87,9 @@ def _run_all(page, lab) -> tuple[float, dict]:
 
 
 def _peak_rss_mb(lab, kernel_id: str) -> float | None:
+    """The kernel's peak resident memory and its children's, read as nbval's plugin reads it."""
     pid = lab.kernel_pid(kernel_id)
-    if pid is None:
-        return None
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
+    return None if pid is None else nbval_memory.peak_mb(pid)
 
 
 def _exercise_widget(page, root, name: str, number: int, artifacts) -> P.WidgetReport:
