@@ -7,6 +7,9 @@ the total variation distance d(y, y') = ½ Σ_i |y_i − y'_i|. Extraction
 accuracy is 1 − R; with the 0-1 distance it is the *fidelity* (agreement with
 the victim), not the *accuracy* (agreement with the true labels).
 
+:func:`membership_advantage` measures something else: what a model (a
+victim or a stolen copy) reveals about who was in its training set.
+
 Metrics see the victim directly (the evaluator owns it): they never spend
 queries of an attack's budget.
 """
@@ -29,6 +32,7 @@ __all__ = [
     "extraction_accuracy",
     "fidelity",
     "accuracy",
+    "membership_advantage",
 ]
 
 DISTANCES = ("zero_one", "total_variation")
@@ -131,3 +135,42 @@ def accuracy(model: Any, X, y) -> float:
     y = np.asarray(y)
     pred = _answer(model, np.asarray(X, dtype=np.float64), "zero_one")
     return float(1.0 - zero_one(y, pred).mean())
+
+
+def membership_advantage(model: Any, members: tuple, non_members: tuple) -> float:
+    """Membership inference advantage of the loss-threshold attack (Yeom et al. 2018).
+
+    The attacker calls a record a member when the model's cross-entropy loss
+    on it is below a threshold; the advantage is the best true-positive rate
+    minus false-positive rate over all thresholds (0: the model reveals
+    nothing this way; 1: it separates members perfectly). An (ε, 0)-DP
+    training bounds it by e^ε − 1.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba`` and ``classes_``
+    members, non_members : (X, y) pairs
+        Records the model trained on, and records of the same distribution it
+        never saw.
+    """
+    losses = []
+    for name, pair in (("members", members), ("non_members", non_members)):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"The '{name}' parameter must be an (X, y) pair. "
+                            f"Got {type(pair).__name__}.")
+        X, y = np.asarray(pair[0], dtype=np.float64), np.asarray(pair[1])
+        if X.ndim != 2 or y.shape != (len(X),) or len(X) == 0:
+            raise ValueError(f"The '{name}' parameter must hold a 2-D X and one label per row. "
+                             f"Got shapes {X.shape} and {y.shape}.")
+        classes = np.asarray(model.classes_)
+        index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        if (classes[index] != y).any():
+            raise ValueError(f"The labels of '{name}' must be among the model's classes "
+                             f"{classes.tolist()}.")
+        P = np.asarray(model.predict_proba(X), dtype=np.float64)
+        losses.append(-np.log(np.clip(P[np.arange(len(X)), index], 1e-300, None)))
+    inside, outside = losses
+    thresholds = np.unique(np.concatenate(losses))
+    tpr = np.searchsorted(np.sort(inside), thresholds, side="right") / len(inside)
+    fpr = np.searchsorted(np.sort(outside), thresholds, side="right") / len(outside)
+    return float(max(0.0, (tpr - fpr).max()))

@@ -91,3 +91,24 @@ def test_fidelity_versus_accuracy():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_membership_advantage_by_hand():
+    from stealkit.metrics import membership_advantage
+
+    class Fixed:  # P(true class) is the row's first feature
+        classes_ = np.array([0, 1])
+
+        def predict_proba(self, X):
+            p = np.asarray(X)[:, 0]
+            return np.c_[1 - p, p]
+
+    members = (np.array([[0.9], [0.8], [0.6]]), np.array([1, 1, 1]))
+    outside = (np.array([[0.7], [0.5], [0.4]]), np.array([1, 1, 1]))
+    # threshold between 0.8 and 0.7: TPR 2/3, FPR 0
+    assert membership_advantage(Fixed(), members, outside) == pytest.approx(2 / 3)
+    assert membership_advantage(Fixed(), members, members) == 0.0
+    with pytest.raises(ValueError, match="among the model's classes"):
+        membership_advantage(Fixed(), members, (outside[0], np.array([1, 2, 1])))
+    with pytest.raises(TypeError, match=r"\(X, y\) pair"):
+        membership_advantage(Fixed(), members, outside[0])

@@ -1,5 +1,11 @@
-"""Defences a model owner can deploy against extraction."""
+"""Defences a model owner can deploy against extraction.
 
-from stealkit.defenses.output import LabelsOnly, Rounding, TopK
+Output defences (:mod:`~stealkit.defenses.output`) are callables handed to
+an :class:`~stealkit.Oracle`; detection (:mod:`~stealkit.defenses.prada`)
+is a small stateful detector per client.
+"""
 
-__all__ = ["LabelsOnly", "Rounding", "TopK"]
+from stealkit.defenses.output import LabelsOnly, ReverseSigmoid, Rounding, TopK
+from stealkit.defenses.prada import PRADA
+
+__all__ = ["LabelsOnly", "PRADA", "ReverseSigmoid", "Rounding", "TopK"]

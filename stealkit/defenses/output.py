@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
-from stealkit._validation import check_int
+from stealkit._validation import check_int, check_positive
 
-__all__ = ["LabelsOnly", "Rounding", "TopK"]
+__all__ = ["LabelsOnly", "ReverseSigmoid", "Rounding", "TopK"]
 
 
 def _check_proba(P) -> np.ndarray:
@@ -69,3 +70,43 @@ class LabelsOnly:
         out = np.zeros_like(P)
         out[np.arange(len(P)), P.argmax(axis=1)] = 1.0
         return out
+
+
+@dataclass(frozen=True)
+class ReverseSigmoid:
+    """Push every probability through a reverse sigmoid, then renormalise (Lee et al. 2019).
+
+    Lee, Edwards, Molloy and Srivastava, "Defending against NN model stealing
+    attacks using deceptive perturbations" (IEEE S&P Workshops 2019):
+    ``q = α (p − β [σ(γ σ⁻¹(p)) − ½])``, with α renormalising each row. The
+    perturbation is zero at ½ and grows towards 0 and 1, so the logits an
+    attacker reads off ``q`` (``log q``, as equation solving does) are not a
+    linear function of the input any more. With two classes, ``β < 1`` and
+    ``γ <= 1`` the returned label never changes; with more classes it can,
+    rarely, between near-equal classes.
+
+    Parameters
+    ----------
+    beta : float
+        Strength β > 0 of the perturbation.
+    gamma : float
+        Slope γ > 0 of the inner sigmoid.
+    """
+
+    beta: float
+    gamma: float
+
+    def __post_init__(self):
+        check_positive(self.beta, "beta")
+        check_positive(self.gamma, "gamma")
+
+    def __call__(self, P) -> np.ndarray:
+        P = _check_proba(P)
+        p = np.clip(P, 1e-12, 1 - 1e-12)
+        logit = np.log(p) - np.log1p(-p)
+        r = self.beta * (expit(self.gamma * logit) - 0.5)
+        q = np.clip(P - r, 0.0, None)
+        total = q.sum(axis=1, keepdims=True)
+        # small probabilities are pushed up (towards beta / 2), so a row sums to > 0 unless
+        # it was all zeros to begin with; such a row is returned as it came
+        return np.where(total > 0, q / np.where(total > 0, total, 1.0), P)

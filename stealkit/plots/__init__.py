@@ -4,7 +4,8 @@ One module per topic: :mod:`~stealkit.plots.extraction` (prediction APIs,
 equation solving, rounding), :mod:`~stealkit.plots.trees` (path finding),
 :mod:`~stealkit.plots.label_only` (Lowd–Meek and retraining),
 :mod:`~stealkit.plots.watermark` (entangled watermarks),
-:mod:`~stealkit.plots.dataset_inference` (margins, p-values, Blind Walk) and
+:mod:`~stealkit.plots.dataset_inference` (margins, p-values, Blind Walk),
+:mod:`~stealkit.plots.defenses` (reverse sigmoid, PRADA, privacy, trade-offs) and
 :mod:`~stealkit.plots.spread` (every seed beside the paper). Every public name
 is re-exported here, so ``from stealkit.plots import plot_x`` works.
 
@@ -34,6 +35,13 @@ from stealkit.plots.dataset_inference import (
     plot_p_values,
     plot_walks,
     plot_zoo_p_values,
+)
+from stealkit.plots.defenses import (
+    plot_prada,
+    plot_privacy,
+    plot_prototypes,
+    plot_reverse_sigmoid,
+    plot_tradeoff,
 )
 from stealkit.plots.extraction import (
     plot_answer,
@@ -119,6 +127,12 @@ __all__ = [
     "plot_distances",
     "plot_zoo_p_values",
     "member_color",
+    # defences
+    "plot_reverse_sigmoid",
+    "plot_prada",
+    "plot_privacy",
+    "plot_prototypes",
+    "plot_tradeoff",
     # spread over seeds
     "plot_seed_spread",
 ]

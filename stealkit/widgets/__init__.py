@@ -4,11 +4,13 @@ One module per topic, as :mod:`stealkit.plots`: :mod:`~stealkit.widgets.extracti
 (a live prediction API, equation solving, rounding), :mod:`~stealkit.widgets.trees`
 (path finding), :mod:`~stealkit.widgets.label_only` (Lowd–Meek and retraining),
 :mod:`~stealkit.widgets.watermark` (SNNL, ownership by watermark) and
-:mod:`~stealkit.widgets.dataset_inference` (the linear toy, the CIFAR zoo). Every
+:mod:`~stealkit.widgets.dataset_inference` (the linear toy, the CIFAR zoo) and
+:mod:`~stealkit.widgets.defenses` (defence against attack, watched by PRADA). Every
 public name is re-exported here. Defaults are cheap so that a slider answers at once.
 """
 
 from stealkit.widgets.dataset_inference import interactive_linear_toy, interactive_zoo_ownership
+from stealkit.widgets.defenses import interactive_defences
 from stealkit.widgets.extraction import (
     interactive_equation_solving,
     interactive_oracle,
@@ -29,4 +31,5 @@ __all__ = [
     "interactive_watermark_ownership",
     "interactive_linear_toy",
     "interactive_zoo_ownership",
+    "interactive_defences",
 ]
