@@ -8,7 +8,7 @@
 #   make bench   print the "ours vs paper" benchmark tables
 #   make results regenerate the per-seed results the notebooks load (several hours, one CPU thread)
 #   make weights retrain the shipped watermark suite of notebook 04 (~15 min, one CPU thread)
-#   make zoo     retrain the shipped CIFAR-10 zoo of notebook 06 (~1.5 h, one CPU thread)
+#   make zoo     retrain the shipped CIFAR-10 zoo of notebook 06 and its limitation models (~2 h, one CPU thread)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -113,6 +113,7 @@ results: $(BIN)/.installed
 	$(BIN)/python benchmarks/label_only.py --headline
 	$(BIN)/python benchmarks/ewe.py --seeds 0 1 2 3 4 --copies 1 --no-ablation \
 		--json notebooks/results/ewe_seeds.json
+	$(BIN)/python benchmarks/defences.py
 
 weights: $(BIN)/.installed
 	$(BIN)/python scripts/train_watermarks.py
@@ -120,6 +121,7 @@ weights: $(BIN)/.installed
 zoo: $(BIN)/.installed
 	$(BIN)/python scripts/train_zoo.py --small --threads 1
 	$(BIN)/python scripts/train_zoo.py --small --threads 1 --replicate 1000
+	$(BIN)/python benchmarks/dataset_inference_limits.py --build --threads 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,7 +9,7 @@ what the stolen copy reveals about the training data. The drivers are
 ``notebooks/results/defences.json``, which notebook 07 loads.
 
 Run from the repository root: ``python benchmarks/defences.py [--quick]
-[--out FILE]`` (about 5 minutes on one core; ``--quick``: fewer clients).
+[--out FILE]`` (about 10 minutes on one core; ``--quick``: one seed, fewer clients).
 """
 
 from __future__ import annotations
@@ -45,13 +45,15 @@ def _clean(value):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="20 benign clients per data set")
+    p.add_argument("--quick", action="store_true",
+                   help="one seed, 20 benign clients per data set")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     started = time.perf_counter()
     n_clients, n_cal = (20, 10) if args.quick else (200, 50)
 
-    detection = D.detection_records(n_clients=n_clients, n_calibration=n_cal, rng=SEED)
+    detection = D.detection_records(n_clients=n_clients, n_calibration=n_cal,
+                                    seeds=(SEED,) if args.quick else range(SEED, SEED + 5))
     print(compare_with_paper(detection["benign"], caption="PRADA: benign clients "
                              "(δ calibrated on other clients of the same data)"))
     print(compare_with_paper(detection["attacks"], caption="PRADA against the course's attacks"))
@@ -63,7 +65,7 @@ def main(argv=None) -> int:
                             ("path finding (leaf ids)", "German credit", (0.0,))):
         natural = D.benign_streams(data, n_clients=1, n_queries=100_000, rng=SEED + 1)[0]
         evasion[name] = D.evasion_records(streams[name], natural, mix=mix,
-                                          delta=detection["deltas"][data], rng=SEED)
+                                          delta=detection["deltas"][str(SEED)][data], rng=SEED)
         print(compare_with_paper(evasion[name]["mix"], caption=f"{name}: natural queries mixed in"))
         print(compare_with_paper(evasion[name]["keys"], caption=f"{name}: spread over keys"))
 
@@ -76,7 +78,7 @@ def main(argv=None) -> int:
 
     privacy = D.privacy_records(rng=SEED)
     print(compare_with_paper([{k: v for k, v in r.items() if k != "prototypes"} for r in privacy],
-                             caption="DP-SGD victims on Digits (300 training records)"))
+                             caption="DP-SGD victims on Digits (100 training records)"))
 
     result = {"command": "python benchmarks/defences.py" + (" --quick" if args.quick else ""),
               "seed": SEED, "seconds": round(time.perf_counter() - started, 1),

@@ -98,11 +98,24 @@ def alarm_at(X: np.ndarray, labels: np.ndarray, *, delta: float = DELTA,
     return None
 
 
-def _adult(rng):
-    adult = datasets.load_adult("income", rng=int(rng.integers(2**31 - 1)))
+def _seed(rng: int | np.random.Generator | None) -> int:
+    """An int seed as is (a notebook's SEED gives the notebook's own split and victim)."""
+    if isinstance(rng, int) and not isinstance(rng, bool) and rng >= 0:
+        return rng
+    return int(check_rng(rng).integers(2**31 - 1))
+
+
+def _adult(seed: int):
+    adult = datasets.load_adult("income", rng=seed)
     from sklearn.linear_model import LogisticRegression
 
     return adult, LogisticRegression(max_iter=2000).fit(adult.X_train, adult.y_train)
+
+
+def _german(seed: int):
+    german = datasets.load_german_credit(raw=True, rng=seed)
+    tree = DecisionTree(features=german.features, max_leaf_nodes=26)
+    return german, tree.fit(german.X_train, german.y_train)
 
 
 def _logged(predict, n_features: int, output: str = "proba", classes=None) -> Oracle:
@@ -122,9 +135,10 @@ def attack_streams(*, n_max: int = 2000, rng: int | np.random.Generator | None =
     retrained here. Streams are cut at ``n_max`` queries.
     """
     n_max = check_int(n_max, "n_max", minimum=10)
-    rng = check_rng(rng)
+    seed = _seed(rng)  # the victims (the same as benign_streams' for the same seed)
+    rng = np.random.default_rng(seed)  # the attacks' draws
     out = []
-    adult, lr = _adult(rng)
+    adult, lr = _adult(seed)
     d = adult.n_features
 
     oracle = _logged(lr.predict_proba, d, classes=lr.classes_)
@@ -132,8 +146,8 @@ def attack_streams(*, n_max: int = 2000, rng: int | np.random.Generator | None =
     out.append(Stream("equation solving (logistic)", "Adult income", oracle.query_log,
                       lr.predict(oracle.query_log), oracle.n_queries))
 
-    race = load_table4_data(rng=rng)
-    soft = table4_victim("softmax", race, rng=rng)
+    race = load_table4_data(rng=seed)
+    soft = table4_victim("softmax", race, rng=seed)
     oracle = _logged(soft.predict_proba, race.n_features, classes=soft.classes_)
     extract_softmax(oracle, n_features=race.n_features, n_classes=race.n_classes, n_queries=530,
                     sampler=race.sample_uniform, rng=rng)
@@ -151,9 +165,7 @@ def attack_streams(*, n_max: int = 2000, rng: int | np.random.Generator | None =
     out.append(Stream("adaptive retraining (labels)", "Adult income", oracle.query_log,
                       lr.predict(oracle.query_log), oracle.n_queries))
 
-    german = datasets.load_german_credit(raw=True, rng=int(rng.integers(2**31 - 1)))
-    tree = DecisionTree(features=german.features, max_leaf_nodes=26).fit(german.X_train,
-                                                                        german.y_train)
+    german, tree = _german(seed)
     oracle = _logged(tree.apply, german.n_features, output="leaf")
     extract_tree(oracle, german.features, rng=rng,
                  label_oracle=Oracle(tree.predict, n_features=german.n_features, output="label"))
@@ -206,23 +218,24 @@ def _image_streams(n_max: int) -> list[Stream]:
     return streams
 
 
-def benign_streams(data: str, *, n_clients: int, n_queries: int = 500,
+def benign_streams(data: str, *, n_clients: int, n_queries: int = 500, victim_seed: int = 0,
                    rng: int | np.random.Generator | None = 0) -> list[Stream]:
-    """Clients who send test-split inputs of ``data`` (one of the attack streams' data sets)."""
+    """Clients who send test-split inputs of ``data`` (one of the attack streams' data sets).
+
+    ``victim_seed``: the split and victim, as :func:`attack_streams` with ``rng=victim_seed``.
+    """
     rng = check_rng(rng)
     if data in ("Adult income", "Adult race"):
         if data == "Adult income":
-            ds, model = _adult(np.random.default_rng(0))
+            ds, model = _adult(victim_seed)
             X_pool = ds.X_test
         else:
-            race = load_table4_data(rng=0)
-            model = table4_victim("softmax", race, rng=0)
+            race = load_table4_data(rng=victim_seed)
+            model = table4_victim("softmax", race, rng=victim_seed)
             X_pool = race.X_test
         predict = model.predict
     elif data == "German credit":
-        german = datasets.load_german_credit(raw=True, rng=0)
-        tree = DecisionTree(features=german.features, max_leaf_nodes=26).fit(german.X_train,
-                                                                            german.y_train)
+        german, tree = _german(victim_seed)
         X_pool, predict = german.X_test, tree.predict
     elif data == "MNIST":
         clean, mnist_predict = _mnist_victim()
@@ -266,39 +279,59 @@ def calibrate_delta(streams: Sequence[Stream], *, min_queries: int = MIN_QUERIES
     return float(lowest * (1 - margin))
 
 
-def detection_records(*, n_clients: int = 200, n_calibration: int = 50, n_benign: int = 500,
-                      n_max: int = 3000, min_queries: int = MIN_QUERIES, images: bool = True,
-                      rng: int | np.random.Generator | None = 0) -> dict[str, list[dict]]:
+def detection_records(*, seeds: Sequence[int] = (0, 1, 2, 3, 4), n_clients: int = 200,
+                      n_calibration: int = 50, n_benign: int = 500, n_max: int = 3000,
+                      min_queries: int = MIN_QUERIES, images: bool = True) -> dict[str, Any]:
     """PRADA against every attack of the course, δ calibrated per data set on benign clients.
 
-    Returns ``{"attacks": [...], "benign": [...]}``: per attack the queries it
-    needs, the δ of its data set, the queries until the alarm (None: never)
-    and the lowest W; per data set the false alarms among ``n_clients`` fresh
-    benign clients of ``n_benign`` queries each.
+    For each seed (a split, a victim and an attack run): δ per data set just
+    below the lowest W of ``n_calibration`` benign clients, then the false
+    alarms among ``n_clients`` other benign clients of ``n_benign`` queries,
+    and the queries until the alarm on each attack's stream. The image
+    victims and their thieves' natural images do not depend on the seed and
+    run once. Returns ``{"attacks", "benign", "per_seed", "deltas"}``:
+    per attack the seeds on which it was detected and the median alarm; per
+    data set the false alarms over all its clients; every run; δ by seed.
     """
-    rng = check_rng(rng)
-    attacks = attack_streams(n_max=n_max, rng=rng, images=images)
-    deltas, benign = {}, []
-    for data in dict.fromkeys(s.data for s in attacks):
-        calibration = benign_streams(data, n_clients=n_calibration, n_queries=n_benign, rng=rng)
-        deltas[data] = calibrate_delta(calibration, min_queries=min_queries)
-        clients = benign_streams(data, n_clients=n_clients, n_queries=n_benign, rng=rng)
-        alarms = [alarm_at(c.X, c.labels, delta=deltas[data], min_queries=min_queries)
-                  for c in clients]
-        raised = [a for a in alarms if a is not None]
-        benign.append({"data": data, "δ": round(deltas[data], 3), "clients": n_clients,
-                       "queries each": n_benign, "false alarms": len(raised),
-                       "false alarm rate": len(raised) / n_clients,
-                       "median lowest W": round(float(np.median(
-                           [_lowest_w(c, min_queries) for c in clients[:50]])), 3)})
+    per_seed, deltas, alarms_by_data = [], {}, {}
+    for i, seed in enumerate(seeds):
+        attacks = attack_streams(n_max=n_max, rng=seed, images=images and i == 0)
+        rng = np.random.default_rng(seed)
+        deltas[str(seed)] = {}
+        for data in dict.fromkeys(s.data for s in attacks):
+            calibration = benign_streams(data, n_clients=n_calibration, n_queries=n_benign,
+                                         victim_seed=seed, rng=rng)
+            delta = deltas[str(seed)][data] = calibrate_delta(calibration,
+                                                              min_queries=min_queries)
+            clients = benign_streams(data, n_clients=n_clients, n_queries=n_benign,
+                                     victim_seed=seed, rng=rng)
+            alarms_by_data.setdefault(data, []).extend(
+                alarm_at(c.X, c.labels, delta=delta, min_queries=min_queries) for c in clients)
+        for s in attacks:
+            at = alarm_at(s.X, s.labels, delta=deltas[str(seed)][s.data], min_queries=min_queries)
+            per_seed.append({"seed": seed, "attack": s.name, "data": s.data,
+                             "queries needed": s.n_attack_queries, "queries watched": len(s.X),
+                             "δ": round(deltas[str(seed)][s.data], 3), "alarm after": at,
+                             "detected": at is not None,
+                             "lowest W": round(_lowest_w(s, min_queries), 3)})
     rows = []
-    for s in attacks:
-        at = alarm_at(s.X, s.labels, delta=deltas[s.data], min_queries=min_queries)
-        rows.append({"attack": s.name, "data": s.data, "queries needed": s.n_attack_queries,
-                     "queries watched": len(s.X), "δ": round(deltas[s.data], 3),
-                     "alarm after": at, "detected": at is not None,
-                     "lowest W": round(_lowest_w(s, min_queries), 3)})
-    return {"attacks": rows, "benign": benign, "deltas": deltas}
+    for name in dict.fromkeys(r["attack"] for r in per_seed):
+        runs = [r for r in per_seed if r["attack"] == name]
+        caught = [r["alarm after"] for r in runs if r["detected"]]
+        rows.append({"attack": name, "data": runs[0]["data"],
+                     "queries needed": int(np.median([r["queries needed"] for r in runs])),
+                     "seeds": len(runs), "detected on": len(caught),
+                     "median alarm after": int(np.median(caught)) if caught else None,
+                     "median lowest W": round(float(np.median([r["lowest W"] for r in runs])), 3)})
+    benign = []
+    for data, alarms in alarms_by_data.items():
+        ds = [d[data] for d in deltas.values() if data in d]
+        raised = sum(a is not None for a in alarms)
+        benign.append({"data": data, "δ": (f"{min(ds):.3f}" if len(ds) == 1
+                                           else f"{min(ds):.3f}–{max(ds):.3f}"),
+                       "clients": len(alarms), "queries each": n_benign,
+                       "false alarms": raised, "false alarm rate": raised / len(alarms)})
+    return {"attacks": rows, "benign": benign, "per_seed": per_seed, "deltas": deltas}
 
 
 def evasion_records(stream: Stream, natural: Stream, *, delta: float,
@@ -309,8 +342,9 @@ def evasion_records(stream: Stream, natural: Stream, *, delta: float,
     """An attacker who knows PRADA: natural queries mixed in, or the stream spread over keys.
 
     ``mix``: the fraction of natural inputs (from ``natural``, the attacker's
-    own data of the task) in the stream, in random order; the attacker pays
-    for them too. ``keys``: the attack's queries dealt round-robin over that
+    own data of the task) in the stream, slipped in at random places between
+    the attack's queries (which keep their order); the attacker pays for them
+    too. ``keys``: the attack's queries dealt round-robin over that
     many API keys, each watched by its own detector.
     """
     rng = check_rng(rng)
@@ -322,10 +356,14 @@ def evasion_records(stream: Stream, natural: Stream, *, delta: float,
             raise ValueError(f"Mixing {f:.0%} natural queries needs {k} natural inputs; "
                              f"'natural' holds {len(natural.X)}.")
         pick = rng.choice(len(natural.X), k, replace=False)
-        X = np.concatenate([stream.X, natural.X[pick]])
-        labels = np.concatenate([stream.labels, natural.labels[pick]])
-        order = rng.permutation(len(X))
-        at = alarm_at(X[order], labels[order], delta=delta, min_queries=min_queries)
+        # natural inputs at random places; the attack keeps its own order
+        is_natural = np.zeros(n + k, dtype=bool)
+        is_natural[rng.choice(n + k, k, replace=False)] = True
+        X = np.empty((n + k, stream.X.shape[1]))
+        labels = np.empty(n + k, dtype=np.result_type(stream.labels, natural.labels))
+        X[~is_natural], labels[~is_natural] = stream.X, stream.labels
+        X[is_natural], labels[is_natural] = natural.X[pick], natural.labels[pick]
+        at = alarm_at(X, labels, delta=delta, min_queries=min_queries)
         mixed.append({"natural fraction": f, "queries paid": n + k, "extra cost": (n + k) / n,
                       "alarm after": at, "detected": at is not None})
     spread = []
@@ -365,9 +403,8 @@ def output_records(*, defences: Sequence[tuple[str, Any]] = OUTPUT_DEFENCES,
     total-variation distance of the answers from the true probabilities).
     ``lowd_meek_row`` adds Lowd–Meek against the labels-only API.
     """
-    rng = check_rng(rng)
-    seed = int(rng.integers(2**31 - 1))
-    adult, lr = _adult(np.random.default_rng(seed))
+    seed = _seed(rng)
+    adult, lr = _adult(seed)
     d = adult.n_features
     X_unif = adult.sample_uniform(n_unif, rng=seed)
     P_true = lr.predict_proba(adult.X_test)
@@ -440,8 +477,7 @@ def ensemble_records(*, n_unif: int = 10_000,
 
     from stealkit.attacks.path_finding import uniform_inputs
 
-    rng = check_rng(rng)
-    seed = int(rng.integers(2**31 - 1))
+    seed = _seed(rng)
     race = load_table4_data(rng=seed)
     members = {m: table4_victim(m, race, rng=seed) for m in ("softmax", "mlp")}
     victims = {**members, "ensemble (soft vote)": Ensemble(list(members.values()))}
@@ -466,9 +502,7 @@ def ensemble_records(*, n_unif: int = 10_000,
                      "1-R_test": metrics.extraction_accuracy(victim, res.model, race.X_test),
                      "1-R_unif": metrics.extraction_accuracy(victim, res.model, X_unif)})
 
-    german = datasets.load_german_credit(raw=True, rng=seed)
-    tree = DecisionTree(features=german.features, max_leaf_nodes=26).fit(german.X_train,
-                                                                        german.y_train)
+    german, tree = _german(seed)
     forest = RandomForestClassifier(n_estimators=25, max_leaf_nodes=26, random_state=seed)
     forest.fit(german.X_train, german.y_train)
     G_unif = uniform_inputs(german.features, n_unif, rng=seed)
@@ -511,21 +545,40 @@ def dp_bound(epsilon: float, delta: float) -> float:
     return min(1.0, (math.exp(epsilon) - 1 + 2 * delta) / (math.exp(epsilon) + 1))
 
 
+def _chance_advantage(model, members: tuple, non_members: tuple, seed: int,
+                      n_permutations: int = 200) -> float:
+    """95th percentile of the advantage when membership is shuffled (no signal, only chance).
+
+    The best threshold over a few hundred records finds some gap even between
+    two samples of the same distribution; an advantage below this level is
+    not evidence of leakage.
+    """
+    X = np.concatenate([members[0], non_members[0]])
+    y = np.concatenate([members[1], non_members[1]])
+    n, rng = len(members[0]), np.random.default_rng(seed)
+    values = []
+    for _ in range(n_permutations):
+        p = rng.permutation(len(X))
+        values.append(metrics.membership_advantage(model, (X[p[:n]], y[p[:n]]),
+                                                   (X[p[n:]], y[p[n:]])))
+    return float(np.quantile(values, 0.95))
+
+
 def privacy_records(*, epsilons: Iterable[float] = (math.inf, 8.0, 2.0, 1.0, 0.5),
-                    n_train: int = 300, epochs: int = 60,
+                    n_train: int = 100, epochs: int = 100,
                     rng: int | np.random.Generator | None = 0) -> list[dict]:
     """DP-SGD softmax victims on Digits: stolen exactly, and what the copy reveals.
 
     Per ε: the owner's test accuracy; equation solving at c(d + 1) = 650
     queries (largest parameter error of the copy, fidelity on the test
     split); the loss-threshold membership advantage of the stolen copy on the
-    ``n_train`` training records against as many unseen ones, beside the DP
+    ``n_train`` training records against as many unseen ones, beside its
+    chance level (the 95th percentile with membership shuffled) and the DP
     bound; and model inversion on the copy (white box, as in notebook 01):
     the mean correlation of each class's prototype with that class's mean
     training image.
     """
-    rng = check_rng(rng)
-    seed = int(rng.integers(2**31 - 1))
+    seed = _seed(rng)
     digits = datasets.load_digits(rng=seed)
     n_train = check_int(n_train, "n_train", minimum=20, maximum=len(digits.X_train))
     X, y = digits.X_train[:n_train], digits.y_train[:n_train]
@@ -559,6 +612,7 @@ def privacy_records(*, epsilons: Iterable[float] = (math.inf, 8.0, 2.0, 1.0, 0.5
                                                                         (X_out, y_out)),
             "membership advantage (victim)": metrics.membership_advantage(victim, (X, y),
                                                                           (X_out, y_out)),
+            "chance (95 %)": _chance_advantage(copy, (X, y), (X_out, y_out), seed),
             "DP bound": dp_bound(eps, victim.delta_),
             "inversion corr": float(corr),
             "prototypes": np.stack(prototypes),
@@ -570,14 +624,15 @@ def privacy_records(*, epsilons: Iterable[float] = (math.inf, 8.0, 2.0, 1.0, 0.5
 def _detected(detection: dict, attack: str) -> Any:
     for row in detection["attacks"]:
         if row["attack"].startswith(attack):
-            return row["alarm after"] if row["alarm after"] is not None else "never"
+            return f"{row['detected on']} of {row['seeds']} seeds" + (
+                f", after {row['median alarm after']}" if row["median alarm after"] else "")
     return None
 
 
 def _owner_cost(row: dict, single: dict) -> str:
     slower = row["ms per 1k predictions"] / single["ms per 1k predictions"]
     gain = 100 * (row["owner accuracy"] - single["owner accuracy"])
-    return f"latency ×{slower:.1f}, accuracy {gain:+.1f} pts"
+    return f"latency ×{slower:.1f}, accuracy {gain:+.2f} pts"
 
 
 def summary_rows(results: dict) -> list[dict]:
@@ -613,8 +668,7 @@ def summary_rows(results: dict) -> list[dict]:
             add("ensemble (softmax + MLP)", r["attack"], r["1-R_test"], r["queries"], None,
                 _owner_cost(r, base["softmax"]))
         if r["victim"].startswith("forest"):
-            add("forest (25 trees)", r["attack"], r["1-R_test"], r["queries"],
-                _detected(det, "path finding") if r["queries"] else None,
+            add("forest (25 trees)", r["attack"], r["1-R_test"], r["queries"], None,
                 _owner_cost(r, base["tree (26 leaves)"]))
     priv = results["privacy"]
     baseline = next(r for r in priv if r["ε"] in ("inf", math.inf))
@@ -626,8 +680,8 @@ def summary_rows(results: dict) -> list[dict]:
                 f"{r['membership advantage (copy)']:.2f}")
     for r in det["attacks"]:
         add("PRADA (detection)", r["attack"], None, r["queries needed"],
-            r["alarm after"] if r["alarm after"] is not None else "never",
-            f"false alarms {100 * fpr[r['data']]:.1f} % of {r['data']} clients")
+            _detected(det, r["attack"]),
+            f"false alarms on {100 * fpr[r['data']]:.1f} % of {r['data']} clients")
     return rows
 
 
@@ -686,8 +740,7 @@ def defended_attack(victim: Any, data: Any, *, defence: Any = None, attack: str,
     from stealkit._validation import check_choice
 
     attack = check_choice(attack, "attack", ATTACKS)
-    rng = check_rng(rng)
-    seed = int(rng.integers(2**31 - 1))
+    seed = _seed(rng)
     d = victim.n_features_in_
     if attack == "equation solving" and isinstance(defence, str):
         raise ValueError("Equation solving needs probabilities: it cannot run against "

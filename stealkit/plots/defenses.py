@@ -86,7 +86,11 @@ def _eps_axis(records: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, list[st
 
 
 def plot_privacy(records: Sequence[Mapping[str, Any]], *, ax: Axes | None = None) -> Axes:
-    """Against ε: the owner's accuracy, the stolen copy's membership advantage, the DP bound."""
+    """Against ε: the owner's accuracy, the copy's fidelity, membership advantage and inversion.
+
+    The advantage is drawn with its chance level (membership shuffled) and
+    the DP bound.
+    """
     ax = _ax(ax)
     x, labels = _eps_axis(records)
     order = np.argsort(x)
@@ -102,6 +106,8 @@ def plot_privacy(records: Sequence[Mapping[str, Any]], *, ax: Axes | None = None
             label="membership advantage of the copy")
     ax.plot(x, series("inversion corr"), "^-", color="#1b9e77", lw=2,
             label="inversion: prototype ~ class mean (corr.)")
+    ax.plot(x, series("chance (95 %)"), ":", color=SHORT, lw=1.5,
+            label="advantage by chance (95 %)")
     ax.plot(x, series("DP bound"), "--", color=CLEAN, lw=1.5, label="DP bound on the advantage")
     ax.set_xscale("log")
     ax.set_xticks(x)
@@ -136,19 +142,33 @@ def plot_prototypes(records: Sequence[Mapping[str, Any]], *, classes: Sequence[i
     return fig
 
 
-def plot_tradeoff(points: Sequence[Mapping[str, Any]], *, ax: Axes | None = None) -> Axes:
-    """Each defence as a point: the owner's accuracy cost against the thief's best fidelity.
+def plot_tradeoff(points: Sequence[Mapping[str, Any]], *, fig: Any = None) -> Any:
+    """Who pays for each defence: the owner's accuracy cost beside the thief's best fidelity.
 
-    ``points``: dicts with ``defence``, ``owner cost`` (accuracy points lost),
-    ``fidelity`` (the best 1 − R_test any attack reached) and ``queries``.
+    ``points``: dicts with ``defence``, ``owner cost`` (accuracy points lost;
+    negative: gained), ``fidelity`` (the best 1 − R_test any attack reached)
+    and ``queries`` (what that attack spent), one row per defence.
     """
-    ax = _ax(ax)
-    for p in points:
-        ax.plot(p["owner cost"], p["fidelity"], "o", ms=10, color=EXTRACTED, mec="k")
-        ax.annotate(f"{p['defence']}\n({p['queries']:,} queries)", (p["owner cost"], p["fidelity"]),
-                    textcoords="offset points", xytext=(8, -4), fontsize=11)
-    ax.axhline(1.0, color=VICTIM, lw=0.8, ls=":")
-    ax.set_xlabel("owner's cost: accuracy points lost on the test split")
-    ax.set_ylabel("thief's best fidelity (1 − R_test)")
-    ax.set_title("Who pays? Every defence, against the thief's best attack")
-    return ax
+    if fig is None:
+        fig = plt.figure(figsize=(11, 0.55 * len(points) + 1.6))
+    left, right = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(points))[::-1]
+    names = [p["defence"] for p in points]
+    cost = np.array([p["owner cost"] for p in points], dtype=float)
+    fidelity = np.array([p["fidelity"] for p in points], dtype=float)
+    left.barh(y, cost, color=VICTIM, height=0.6)
+    left.axvline(0, color="k", lw=0.8)
+    left.set_yticks(y)
+    left.set_yticklabels(names)
+    left.set_xlabel("owner's cost: accuracy points lost")
+    left.set_title("what the owner pays")
+    right.barh(y, fidelity, color=EXTRACTED, height=0.6)
+    for yi, f, p in zip(y, fidelity, points, strict=True):
+        right.text(f - 0.01, yi, f"{f:.3f}  ({p['queries']:,} q.)", va="center", ha="right",
+                   color="white", fontsize=11)
+    right.set_xlim(0, 1.0)
+    right.set_xlabel("thief's best fidelity (1 − R_test)")
+    right.set_title("what the thief still gets")
+    fig.suptitle("Every defence against the thief's best attack")
+    fig.tight_layout()
+    return fig

@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
+from stealkit._validation import check_choice
 from stealkit.defenses import ReverseSigmoid, Rounding
 from stealkit.paper.defenses import ATTACKS, DELTA, defended_attack
 from stealkit.plots import EXTRACTED, VICTIM, plot_prada
@@ -21,10 +22,10 @@ __all__ = ["interactive_defences"]
 
 #: Strengths offered per defence: (label, value).
 STRENGTHS = {
-    "none": [("–", None)],
+    "none": [("–", 0)],  # not None: an option whose value is None selects nothing
     "rounding": [(f"{k} decimals", k) for k in (4, 3, 2, 1, 0)],
     "reverse sigmoid": [(f"β = {b:g}", b) for b in (0.01, 0.05, 0.2, 0.5, 0.9)],
-    "labels only": [("–", None)],
+    "labels only": [("–", 0)],
 }
 
 
@@ -36,17 +37,21 @@ def _defence(kind: str, strength: Any) -> Any:
     return "labels" if kind == "labels only" else None
 
 
-def interactive_defences(victim: Any, data: Any, *, delta: float = DELTA,
-                         rng: int = 0) -> W.Widget:
+def interactive_defences(victim: Any, data: Any, *, defence: str = "reverse sigmoid",
+                         delta: float = DELTA, rng: int = 0) -> W.Widget:
     """Defence, strength and attack against ``victim`` (binary, with ``predict_proba``).
 
     ``data``: its data set (``X_test`` for 1 − R_test, ``sample_uniform`` for
-    the queries). ``delta``: PRADA's threshold. Equation solving against
-    labels only is refused with a message (it needs probabilities).
+    the queries). ``defence``: the one shown first. ``delta``: PRADA's
+    threshold. Equation solving against labels only is refused with a
+    message (it needs probabilities).
     """
-    kind = W.Dropdown(options=list(STRENGTHS), index=0, description="defence")
-    strength = W.SelectionSlider(options=STRENGTHS["none"], description="strength",
-                                 disabled=True, layout=W.Layout(width="420px"))
+    defence = check_choice(defence, "defence", list(STRENGTHS))
+    kind = W.Dropdown(options=list(STRENGTHS), index=list(STRENGTHS).index(defence),
+                      description="defence")
+    strength = W.SelectionSlider(options=STRENGTHS[defence], index=0, description="strength",
+                                 disabled=len(STRENGTHS[defence]) == 1,
+                                 layout=W.Layout(width="420px"))
     attack = W.ToggleButtons(options=list(ATTACKS), index=0, description="attack")
     out = W.Output()
     updating = False
