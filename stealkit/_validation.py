@@ -126,12 +126,15 @@ def check_rng(rng: Any) -> np.random.Generator:
 
 
 def check_oracle(oracle: Any, *, output: str | Sequence[str] | None = None) -> Oracle:
-    """A :class:`~stealkit.Oracle`, answering ``output`` (one kind, or any of several) if given."""
+    """An :class:`~stealkit.Oracle` (or :class:`~stealkit.HTTPOracle`, the same API over HTTP),
+    answering ``output`` (one kind, or any of several) if given."""
     from stealkit.oracle import Oracle  # the oracle's own checks use this module
+    from stealkit.remote import HTTPOracle
 
-    if not isinstance(oracle, Oracle):
+    if not isinstance(oracle, Oracle | HTTPOracle):
         raise TypeError(
-            f"The 'oracle' parameter must be a stealkit.Oracle. Got {type(oracle).__name__}."
+            "The 'oracle' parameter must be a stealkit.Oracle or stealkit.HTTPOracle. "
+            f"Got {type(oracle).__name__}."
         )
     wanted = (output,) if isinstance(output, str) else tuple(output or ())
     if wanted and oracle.output not in wanted:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "stealkit"
 
-CORE = {"stealkit", "oracle", "defenses", "metrics", "stats", "course", "datasets", "victims",
+CORE = {"stealkit", "oracle", "remote", "defenses", "metrics", "stats", "course", "datasets", "victims",
         "_validation", "_torch", "_manifest"}
 TECHNIQUES = {"attacks", "watermark", "dataset_inference"}
-LAYER = {**dict.fromkeys(CORE, 0), **dict.fromkeys(TECHNIQUES, 1), "paper": 2, "plots": 3,
-         "widgets": 3}
+LAYER = {**dict.fromkeys(CORE, 0), **dict.fromkeys(TECHNIQUES, 1), "paper": 2, "service": 2,
+         "plots": 3, "widgets": 3}
 SHARED_PRIVATE = {"_validation", "_torch", "_manifest"}
 
 

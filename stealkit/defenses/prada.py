@@ -17,6 +17,7 @@ spread its queries over many keys.
 
 from __future__ import annotations
 
+import io
 import warnings
 from typing import Any
 
@@ -158,6 +159,48 @@ class PRADA:
         self._history.append((self.n_queries, w))
         if w < self.delta and not self.alarm:
             self.alarm, self.alarm_at = True, self.n_queries
+
+    # ---------------------------------------------------------------- storage
+    def to_bytes(self) -> bytes:
+        """The whole state as an ``.npz`` archive (no pickle), for a server's database."""
+        classes = list(self._sets)
+        arrays = {
+            "meta": np.array([self.n_queries, np.nan if self.statistic is None else self.statistic,
+                              self.alarm, -1 if self.alarm_at is None else self.alarm_at,
+                              -1 if self._n_features is None else self._n_features,
+                              self.delta, self.min_queries], dtype=np.float64),
+            "history": self.history, "distances": self.distances,
+            "classes": np.array(classes), "thresholds": np.array(
+                [self._sets[c].threshold for c in classes], dtype=np.float64),
+        }
+        for i, c in enumerate(classes):
+            g = self._sets[c]
+            arrays[f"rows{i}"] = g.rows[: g.n]
+            arrays[f"added{i}"] = np.asarray(g.distances, dtype=np.float64)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> PRADA:
+        """A detector restored from :meth:`to_bytes` (class labels come back as Python scalars)."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as f:
+            meta = f["meta"]
+            det = cls(delta=float(meta[5]), min_queries=int(meta[6]))
+            det.n_queries = int(meta[0])
+            det.statistic = None if np.isnan(meta[1]) else float(meta[1])
+            det.alarm = bool(meta[2])
+            det.alarm_at = None if meta[3] < 0 else int(meta[3])
+            det._n_features = None if meta[4] < 0 else int(meta[4])
+            det._history = [(int(n), float(w)) for n, w in f["history"]]
+            det._distances = f["distances"].tolist()
+            for i, (c, t) in enumerate(zip(f["classes"].tolist(), f["thresholds"], strict=True)):
+                rows = f[f"rows{i}"]
+                g = _Growing(rows.shape[1])
+                g.rows = np.concatenate([rows, np.empty_like(rows)]) if len(rows) else g.rows
+                g.n, g.distances, g.threshold = len(rows), f[f"added{i}"].tolist(), float(t)
+                det._sets[c] = g
+        return det
 
     def __repr__(self) -> str:
         w = "–" if self.statistic is None else f"{self.statistic:.3f}"

@@ -94,3 +94,21 @@ def test_bad_input():
         det.update(np.zeros((1, 3)), [0])
     with pytest.raises(TypeError, match="numeric"):
         det.update([["a", "b"]], [0])
+
+
+def test_stored_and_restored_detector_goes_on_identically():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 3))
+    labels = np.array(["a", "b"])[rng.integers(0, 2, 400)]
+    whole = PRADA(delta=0.95, min_queries=30)
+    whole.update(X, labels)
+    half = PRADA(delta=0.95, min_queries=30)
+    half.update(X[:150], labels[:150])
+    restored = PRADA.from_bytes(half.to_bytes())
+    restored.update(X[150:], labels[150:])
+    np.testing.assert_array_equal(restored.history, whole.history)
+    np.testing.assert_array_equal(restored.distances, whole.distances)
+    assert (restored.alarm, restored.alarm_at, restored.n_queries) == (
+        whole.alarm, whole.alarm_at, whole.n_queries)
+    fresh = PRADA.from_bytes(PRADA(delta=0.5, min_queries=10).to_bytes())
+    assert fresh.n_queries == 0 and fresh.statistic is None and fresh.delta == 0.5

@@ -1,0 +1,167 @@
+"""What the service serves: victims behind an :class:`~stealkit.Oracle`, with a public schema.
+
+A deployment is one victim under one name, with its output mode (``proba``,
+``label`` or ``leaf``), its output defences (rounding, top-k), its price per
+query, the feature schema the API publishes (as BigML and Amazon ML
+published theirs) and the challenge set of the leaderboard. The course's
+victims are built by name (:data:`COURSE_VICTIMS`); a configuration file
+(TOML) picks among them and sets the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stealkit import datasets
+from stealkit.defenses import TopK
+from stealkit.oracle import OUTPUTS, Oracle
+from stealkit.paper.equation_solving import load_table4_data, table4_victim
+from stealkit.victims import DecisionTree
+
+__all__ = ["Deployment", "COURSE_VICTIMS", "DEMO", "build", "demo_deployments", "load_config"]
+
+#: The course victims a deployment can name, with their native output.
+COURSE_VICTIMS = {
+    "adult-softmax": "Table 4's softmax regression on Adult (target race, 105 one-hot inputs)",
+    "adult-mlp": "Table 4's MLP (20 tanh units) on Adult (target race)",
+    "german-tree": "a 26-leaf decision tree on raw German credit (BigML-style leaf ids)",
+}
+#: What ``stealkit serve --demo`` serves.
+DEMO = ("adult-softmax", "german-tree")
+N_CHALLENGE = 500
+
+
+@dataclass
+class Deployment:
+    """One served model: an oracle (no budget: the ledger keeps accounts) and what is public."""
+
+    name: str
+    oracle: Oracle
+    label: Callable[[np.ndarray], np.ndarray]
+    schema: dict[str, Any]
+    price: float
+    challenge_test: np.ndarray = field(repr=False)
+    challenge_unif: np.ndarray = field(repr=False)
+
+    @property
+    def output(self) -> str:
+        return self.oracle.output
+
+    @property
+    def n_features(self) -> int:
+        return self.oracle.n_features
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "output": self.output, "n_features": self.n_features,
+                "price_per_query": self.price,
+                "classes": None if self.oracle.classes is None else self.oracle.classes.tolist(),
+                "defences": [repr(d) for d in self.oracle.defenses],
+                "incomplete_queries": self.output == "leaf", **self.schema}
+
+
+def _features(features: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high,
+             "values": list(f.values)} for f in features]
+
+
+def build(name: str, *, victim: str | None = None, output: str | None = None,
+          decimals: int | None = None, top_k: int | None = None, price: float = 1e-4,
+          seed: int = 0) -> Deployment:
+    """A deployment of the course victim ``victim`` (default: ``name``) under ``name``."""
+    victim = victim or name
+    if victim not in COURSE_VICTIMS:
+        raise ValueError(f"Unknown course victim {victim!r}; choose one of "
+                         f"{', '.join(COURSE_VICTIMS)}.")
+    if not (isinstance(price, int | float) and not isinstance(price, bool)
+            and math.isfinite(price) and price >= 0):
+        raise ValueError(f"The 'price' of {name!r} must be a non-negative number. Got {price!r}.")
+    defenses = [TopK(top_k)] if top_k is not None else []
+    if victim.startswith("adult"):
+        data = load_table4_data(rng=seed)
+        model = table4_victim(victim.split("-")[1], data, rng=seed)
+        output = output or "proba"
+        if output == "leaf":
+            raise ValueError(f"{victim!r} is not a tree: its output is 'proba' or 'label'.")
+        oracle = Oracle.from_sklearn(model, output=output, decimals=decimals, defenses=defenses)
+        label = model.predict
+        schema = {"columns": list(data.feature_names), "features": _features(data.features),
+                  "encoding": "each row holds the prepared columns: continuous features "
+                              "scaled, each category one-hot (the features list gives the "
+                              "raw ranges and categories)"}
+    else:
+        data = datasets.load_german_credit(raw=True, rng=seed)
+        tree = DecisionTree(features=data.features, max_leaf_nodes=26).fit(data.X_train,
+                                                                           data.y_train)
+        output = output or "leaf"
+        if defenses or decimals is not None:
+            raise ValueError(f"{victim!r} answers leaf ids or labels: no output defence applies.")
+        predict = {"leaf": tree.apply, "label": tree.predict}.get(output)
+        if predict is None:
+            raise ValueError(f"{victim!r} answers 'leaf' or 'label'. Got output={output!r}.")
+        oracle = Oracle(predict, n_features=data.n_features, output=output,
+                        classes=tree.classes_ if output == "label" else None)
+        label = tree.predict
+        schema = {"columns": [f.name for f in data.features],
+                  "features": _features(data.features),
+                  "encoding": "raw rows: continuous values in their units, categories as their "
+                              "codes 0 .. len(values) - 1; null marks a missing feature "
+                              "(an incomplete query)"}
+    rng = np.random.default_rng(seed)
+    test = data.X_test[rng.choice(len(data.X_test), min(N_CHALLENGE, len(data.X_test)),
+                                  replace=False)]
+    unif = data.sample_uniform(N_CHALLENGE, rng=seed)
+    return Deployment(name=name, oracle=oracle, label=label, schema=schema, price=float(price),
+                      challenge_test=test, challenge_unif=unif)
+
+
+def demo_deployments(seed: int = 0) -> dict[str, Deployment]:
+    """The course's demo victims: the Adult softmax (probabilities) and the German tree (leaves)."""
+    return {name: build(name, seed=seed) for name in DEMO}
+
+
+def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]]:
+    """Read a TOML configuration: ``[service]`` settings and one ``[[models]]`` table per model.
+
+    Each model: ``name``, ``victim`` (a course victim, default the name),
+    ``output``, ``decimals``, ``top_k``, ``price``.
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    path = Path(path)
+    try:
+        config = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No configuration file at {str(path)!r}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"The configuration {str(path)!r} is not valid TOML: {exc}") from None
+    models = config.get("models")
+    if not models or not isinstance(models, list):
+        raise ValueError(f"The configuration {str(path)!r} needs at least one [[models]] table.")
+    allowed = {"name", "victim", "output", "decimals", "top_k", "price"}
+    deployments = {}
+    for m in models:
+        unknown = sorted(set(m) - allowed)
+        if unknown or "name" not in m:
+            raise ValueError(f"A [[models]] table needs 'name' and may hold {sorted(allowed)}; "
+                             f"got {sorted(m)}.")
+        if m.get("output") not in (None, *OUTPUTS):
+            raise ValueError(f"Model {m['name']!r}: output must be one of {OUTPUTS}.")
+        deployments[m["name"]] = build(**m, seed=int(config.get("service", {}).get("seed", 0)))
+    return dict(config.get("service", {})), deployments
+
+
+def settings_of(service: Mapping[str, Any]) -> dict[str, Any]:
+    """Service settings with defaults (the TOML ``[service]`` table or the command line)."""
+    return {"detector": service.get("detector", "warn"), "delta": service.get("delta", 0.9),
+            "min_queries": service.get("min_queries", 100),
+            "rate_limit": service.get("rate_limit", 50.0),
+            "max_batch": service.get("max_batch", 10_000),
+            "max_body": service.get("max_body", 8_000_000)}
