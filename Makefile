@@ -5,6 +5,7 @@
 #   make run     execute every notebook in place, top to bottom
 #   make slides  export each notebook's core path as a reveal.js deck to slides/ (offline)
 #   make student write notebooks/student/: the notebooks without exercise solutions or outputs
+#   make serve   the live prediction service with the demo victims (SERVE_ARGS="--host 0.0.0.0 --port 8000")
 #   make bench   print the "ours vs paper" benchmark tables
 #   make results regenerate the per-seed results the notebooks load (several hours, one CPU thread)
 #   make weights retrain the shipped watermark suite of notebook 04 (~15 min, one CPU thread)
@@ -29,7 +30,7 @@ LAB_ARGS  ?=
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test lint unit nbval browser-test browser-deps trust run student slides bench results weights zoo clean
+.PHONY: lab test lint unit nbval browser-test browser-deps trust run student slides serve bench results weights zoo clean
 
 $(BIN)/.installed: pyproject.toml binder/overrides.json
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +101,12 @@ slides: $(BIN)/.installed $(ASSETS)
 		&& cp -r fonts/HTML-CSS/TeX/woff $(abspath $(SLIDES_DIR))/_static/mathjax/fonts/HTML-CSS/TeX/
 	$(BIN)/jupyter nbconvert --config scripts/nbconvert_slides.py --to slides \
 		--output-dir $(SLIDES_DIR) --log-level=WARN $(NOTEBOOKS)
+
+# The live prediction service (notebook 08): accounts in $(SERVE_DB), extra flags in SERVE_ARGS.
+SERVE_DB   ?= stealkit-service.db
+SERVE_ARGS ?=
+serve: $(BIN)/.installed
+	$(BIN)/stealkit serve --demo --db $(SERVE_DB) $(SERVE_ARGS)
 
 bench: $(BIN)/.installed
 	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -16,10 +16,11 @@ import math
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from stealkit.defenses import PRADA
 from stealkit.service.dashboard import dashboard_page
@@ -242,20 +243,31 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
 
     @app.get("/dashboard", response_class=HTMLResponse)
     def dashboard(request: Request):
-        key = request.query_params.get("key") or _key(request)
+        key = _key(request)
+        if not key:
+            return HTMLResponse(dashboard_page(None))
         try:
             account = admin_account(key)
         except Refused as exc:
-            return HTMLResponse(dashboard_page(None, error=exc.body["message"] if key else None),
-                                status_code=200 if not key else exc.status)
-        response = HTMLResponse(dashboard_page({
+            return HTMLResponse(dashboard_page(None, error=exc.body["message"]),
+                                status_code=exc.status)
+        return HTMLResponse(dashboard_page({
             "keys": [usage(a) for a in ledger.accounts()], "leaderboard": ledger.leaderboard(),
-            "models": [d.describe() | {"columns": None, "features": None}
-                       for d in deployments.values()],
+            "models": [d.describe() for d in deployments.values()],
             "detector": {"action": detector, "delta": delta, "min_queries": min_queries},
             "instructor": account.name}))
-        if request.query_params.get("key"):
-            response.set_cookie("stealkit_key", key, httponly=True, samesite="strict")
+
+    @app.post("/dashboard/login")
+    async def login(request: Request):
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        key = (form.get("key") or [""])[0]
+        try:
+            admin_account(key)
+        except Refused as exc:
+            return HTMLResponse(dashboard_page(None, error=exc.body["message"]),
+                                status_code=exc.status)
+        response = RedirectResponse("/dashboard", status_code=303)
+        response.set_cookie("stealkit_key", key, httponly=True, samesite="strict")
         return response
 
     def admin_account(key: str | None) -> Account:

@@ -68,8 +68,8 @@ def dashboard_page(state: dict[str, Any] | None, *, error: str | None = None) ->
         message = f'<p class="alarm">{html.escape(error)}</p>' if error else ""
         return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>stealkit "
                 f"dashboard</title><style>{_STYLE}</style></head><body><h1>Instructor dashboard"
-                f"</h1>{message}<form method='get' action='/dashboard'><label>Instructor key "
-                f"<input name='key' type='password' autocomplete='off'></label> "
+                f"</h1>{message}<form method='post' action='/dashboard/login'><label>"
+                f"Instructor key <input name='key' type='password' autocomplete='off'></label> "
                 f"<button type='submit'>Log in</button></form></body></html>")
     keys = state["keys"]
     rows, classes = [], []
