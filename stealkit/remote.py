@@ -52,7 +52,10 @@ class HTTPOracle:
     n_features, output, classes, price_per_query, schema
         From the service's schema.
     n_queries, cost, remaining, budget
-        From the service's ledger, after the last answer.
+        The key's usage (over all models) from the service's ledger, as of this
+        oracle's last request; :meth:`usage` asks again. The service, not the
+        client, refuses a batch over the budget (HTTP 402, raised here as
+        :class:`~stealkit.QueryBudgetExceeded`).
     """
 
     def __init__(self, url: str, model: str, *, api_key: str, batch_size: int = 1000,
@@ -121,9 +124,11 @@ class HTTPOracle:
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"The queries 'X' must have shape (n_queries, {self.n_features}). "
                              f"Got shape {X.shape}.")
-        if self.remaining is not None and len(X) > self.remaining:
-            raise QueryBudgetExceeded(budget=self.budget, n_queries=self.n_queries,
-                                      requested=len(X))
+        if len(X) > self.batch_size:  # sent in parts: refuse it whole if the budget is short
+            self.usage()
+            if self.remaining is not None and len(X) > self.remaining:
+                raise QueryBudgetExceeded(budget=self.budget, n_queries=self.n_queries,
+                                          requested=len(X))
         parts = []
         for start in range(0, len(X), self.batch_size):
             chunk = X[start:start + self.batch_size]

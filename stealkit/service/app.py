@@ -121,7 +121,8 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
     def usage(account: Account) -> dict[str, Any]:
         return {**account.usage(), "detector": {
             "action": detector, "delta": delta, "min_queries": min_queries,
-            "alarm": account.alarm_at is not None, "alarm_at": account.alarm_at}}
+            "alarm": account.alarm_at is not None, "alarm_at": account.alarm_at,
+            "alarm_model": account.alarm_model}}
 
     @app.get("/v1/models")
     def list_models(request: Request):
@@ -141,7 +142,8 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
         if detector == "block" and account.alarm_at is not None:
             raise Refused(403, "blocked_by_detector",
                           f"The extraction detector raised its alarm on this key after "
-                          f"{account.alarm_at} queries; the key is blocked.")
+                          f"{account.alarm_at} queries of {account.alarm_model}; the key is "
+                          "blocked.")
 
         def answer(state: bytes | None):
             answers = _answer(deployment.oracle(X))
@@ -158,7 +160,8 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
         after = done["account"]
         headers = {}
         if detector == "warn" and after.alarm_at is not None:
-            headers["X-Stealkit-Detector"] = f"alarm after {after.alarm_at} queries"
+            headers["X-Stealkit-Detector"] = (f"alarm after {after.alarm_at} queries of "
+                                              f"{after.alarm_model}")
         return JSONResponse({"model": name, "output": deployment.output,
                              "answers": done["answer"], "n_queries": len(X),
                              "charged": done["cost"], "replayed": done["replayed"],

@@ -77,7 +77,8 @@ def dashboard_page(state: dict[str, Any] | None, *, error: str | None = None) ->
         det = k["detector"]
         rows.append([k["name"], k["queries"], k["bill"], k["budget"], k["remaining"],
                      "revoked" if k["revoked"] else "active",
-                     f"alarm after {det['alarm_at']:,}" if det["alarm"] else "quiet"])
+                     f"alarm after {det['alarm_at']:,} ({det['alarm_model']})"
+                     if det["alarm"] else "quiet"])
         classes.append("alarm" if det["alarm"] else "")
     board = [[r["name"], r["model"], r["fidelity_test"], r["fidelity_unif"], r["queries"]]
              for r in state["leaderboard"]]

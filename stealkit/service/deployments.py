@@ -32,8 +32,10 @@ COURSE_VICTIMS = {
     "adult-mlp": "Table 4's MLP (20 tanh units) on Adult (target race)",
     "german-tree": "a 26-leaf decision tree on raw German credit (BigML-style leaf ids)",
 }
-#: What ``stealkit serve --demo`` serves.
-DEMO = ("adult-softmax", "german-tree")
+#: What ``stealkit serve --demo`` serves: name -> options of :func:`build`. The tree is served
+#: twice, with leaf identifiers and with labels (path finding reads a leaf's label there).
+DEMO = {"adult-softmax": {}, "german-tree": {},
+        "german-tree-label": {"victim": "german-tree", "output": "label"}}
 N_CHALLENGE = 500
 
 
@@ -121,8 +123,8 @@ def build(name: str, *, victim: str | None = None, output: str | None = None,
 
 
 def demo_deployments(seed: int = 0) -> dict[str, Deployment]:
-    """The course's demo victims: the Adult softmax (probabilities) and the German tree (leaves)."""
-    return {name: build(name, seed=seed) for name in DEMO}
+    """The demo victims: the Adult softmax (probabilities), the German tree (leaves, labels)."""
+    return {name: build(name, **options, seed=seed) for name, options in DEMO.items()}
 
 
 def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]]:

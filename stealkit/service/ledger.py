@@ -33,9 +33,15 @@ CREATE TABLE IF NOT EXISTS keys (
     revoked INTEGER NOT NULL DEFAULT 0,
     queries INTEGER NOT NULL DEFAULT 0,
     bill REAL NOT NULL DEFAULT 0,
-    detector BLOB,
     alarm_at INTEGER,
+    alarm_model TEXT,
     created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS detectors (
+    key_id INTEGER NOT NULL REFERENCES keys(id),
+    model TEXT NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (key_id, model)
 );
 CREATE TABLE IF NOT EXISTS charges (
     id INTEGER PRIMARY KEY,
@@ -77,6 +83,7 @@ class Account:
     queries: int
     bill: float
     alarm_at: int | None
+    alarm_model: str | None
 
     @property
     def remaining(self) -> int | None:
@@ -86,7 +93,8 @@ class Account:
         return {"name": self.name, "admin": self.admin, "queries": self.queries,
                 "bill": round(self.bill, 10),
                 "budget": self.budget, "remaining": self.remaining,
-                "revoked": self.revoked, "alarm_at": self.alarm_at}
+                "revoked": self.revoked, "alarm_at": self.alarm_at,
+                "alarm_model": self.alarm_model}
 
 
 class Refused(Exception):
@@ -185,8 +193,10 @@ class Ledger:
         """Zero the usage and the detector of these keys (their charges stay in the ledger)."""
         with self._write() as db:
             for name in self._named(db, names):
-                db.execute("UPDATE keys SET queries = 0, bill = 0, detector = NULL, "
-                           "alarm_at = NULL WHERE name = ?", (name,))
+                db.execute("UPDATE keys SET queries = 0, bill = 0, alarm_at = NULL, "
+                           "alarm_model = NULL WHERE name = ?", (name,))
+                db.execute("DELETE FROM detectors WHERE key_id = "
+                           "(SELECT id FROM keys WHERE name = ?)", (name,))
 
     # --------------------------------------------------------------- charges
     def charge(self, account: Account, *, model: str, n_queries: int, price: float,
@@ -195,7 +205,8 @@ class Ledger:
         """Charge ``n_queries`` to ``account`` and answer them, in one transaction.
 
         ``answer(detector_state)`` computes the answer (it must not fail for
-        valid input) and returns ``(answer, new_detector_state, alarm_at)``.
+        valid input) from this key's detector state for this model (None at
+        first) and returns ``(answer, new_detector_state, alarm_at)``.
         A retry with an ``idempotency_key`` already answered returns the
         stored answer and charges nothing. A batch that would exceed the
         budget raises :class:`Refused` (402) and nothing is charged; so does
@@ -226,15 +237,21 @@ class Ledger:
                               f"{row['queries']} of {row['budget']} are spent. Nothing was "
                               "answered or charged.",
                               budget=row["budget"], spent=row["queries"], requested=n_queries)
-            result, state, alarm_at = answer(row["detector"])
+            stored = db.execute("SELECT state FROM detectors WHERE key_id = ? AND model = ?",
+                                (account.id, model)).fetchone()
+            result, state, alarm_at = answer(None if stored is None else stored["state"])
             cost = n_queries * (row["price"] if row["price"] is not None else price)
             db.execute("INSERT INTO charges (key_id, model, n_queries, cost, idempotency_key, "
                        "answer, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (account.id, model, n_queries, cost, idempotency_key,
                         json.dumps(result) if idempotency_key is not None else None, now))
-            db.execute("UPDATE keys SET queries = queries + ?, bill = bill + ?, detector = ?, "
-                       "alarm_at = COALESCE(alarm_at, ?) WHERE id = ?",
-                       (n_queries, cost, state, alarm_at, account.id))
+            db.execute("INSERT OR REPLACE INTO detectors (key_id, model, state) VALUES (?, ?, ?)",
+                       (account.id, model, state))
+            if alarm_at is not None and row["alarm_at"] is None:
+                db.execute("UPDATE keys SET alarm_at = ?, alarm_model = ? WHERE id = ?",
+                           (alarm_at, model, account.id))
+            db.execute("UPDATE keys SET queries = queries + ?, bill = bill + ? WHERE id = ?",
+                       (n_queries, cost, account.id))
             row = db.execute("SELECT * FROM keys WHERE id = ?", (account.id,)).fetchone()
         return {"answer": result, "replayed": False, "cost": cost, "account": _account(row)}
 
@@ -265,4 +282,5 @@ class Ledger:
 def _account(row: sqlite3.Row) -> Account:
     return Account(id=row["id"], name=row["name"], budget=row["budget"], price=row["price"],
                    admin=bool(row["admin"]), revoked=bool(row["revoked"]),
-                   queries=row["queries"], bill=row["bill"], alarm_at=row["alarm_at"])
+                   queries=row["queries"], bill=row["bill"], alarm_at=row["alarm_at"],
+                   alarm_model=row["alarm_model"])

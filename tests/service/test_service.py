@@ -57,8 +57,8 @@ def test_budget_is_never_overrun_and_a_refused_batch_costs_nothing(server):
     key = server.keys(name, budget=10)[name]
     api = HTTPOracle(server.url, "adult-softmax", api_key=key)
     api(np.zeros((6, 105)))
-    with pytest.raises(QueryBudgetExceeded):
-        api(np.zeros((5, 105)))  # refused by the client, which knows the remaining budget
+    with pytest.raises(QueryBudgetExceeded, match="6 of 10 are spent"):
+        api(np.zeros((5, 105)))  # refused by the service (402), raised by the client
     r = post(server, key, np.zeros((5, 105)).tolist())
     assert r.status_code == 402
     assert r.json()["budget"] == 10 and r.json()["spent"] == 6 and r.json()["requested"] == 5
@@ -159,3 +159,24 @@ def test_leaderboard_scores_a_stolen_copy(server):
     assert any(r["name"] == name and r["fidelity_test"] == 1.0 for r in board)
     with pytest.raises(ServiceError, match="one label for each"):
         api.submit([0, 1])
+
+
+def test_one_key_on_two_models_keeps_a_detector_per_model(server):
+    name = next(names)
+    key = server.keys(name)[name]
+    assert post(server, key, [[0.0] * 105]).status_code == 200
+    r = post(server, key, [[None] * 20, [1.0] * 20], model="german-tree")
+    assert r.status_code == 200 and len(r.json()["answers"]) == 2
+    assert post(server, key, [[0.5] * 105]).status_code == 200
+    assert server.charged()[name] == 4
+
+
+def test_a_batch_sent_in_parts_is_refused_whole(server):
+    name = next(names)
+    api = HTTPOracle(server.url, "adult-softmax", api_key=server.keys(name, budget=25)[name],
+                     batch_size=10)
+    with pytest.raises(QueryBudgetExceeded, match="0 of 25 are spent"):
+        api(np.zeros((26, 105)))
+    assert server.charged()[name] == 0
+    assert api(np.zeros((25, 105))).shape == (25, 5)
+    assert server.charged()[name] == 25
