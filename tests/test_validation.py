@@ -92,7 +92,7 @@ def proba_oracle():
 def test_check_oracle(proba_oracle):
     assert check_oracle(proba_oracle) is proba_oracle
     assert check_oracle(proba_oracle, output=("label", "proba")) is proba_oracle
-    with pytest.raises(TypeError, match="'oracle' parameter must be a stealkit.Oracle. Got function"):
+    with pytest.raises(TypeError, match="'oracle' parameter must be a stealkit.Oracle or stealkit.HTTPOracle. Got function"):
         check_oracle(lambda X: X)
     with pytest.raises(ValueError, match=r"must answer class labels \(output='label'\). "
                                          r"Got output='proba'"):

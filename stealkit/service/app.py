@@ -197,7 +197,7 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
         rows = np.concatenate([d.challenge_test, d.challenge_unif])
         truth = np.asarray(d.label(rows)).astype(str)
         mine = mine.astype(str)
-        test = float((mine[:n_test] == truth[:n_test]).mean())
+        test = float((mine[:n_test] == truth[:n_test]).mean()) if n_test else None
         unif = float((mine[n_test:] == truth[n_test:]).mean())
         ledger.submit(account, model=name, fidelity_test=test, fidelity_unif=unif)
         return {"model": name, "1-R_test": test, "1-R_unif": unif}

@@ -24,7 +24,8 @@ from stealkit.oracle import OUTPUTS, Oracle
 from stealkit.paper.equation_solving import load_table4_data, table4_victim
 from stealkit.victims import DecisionTree
 
-__all__ = ["Deployment", "COURSE_VICTIMS", "DEMO", "build", "demo_deployments", "load_config"]
+__all__ = ["Deployment", "COURSE_VICTIMS", "DEMO", "ARCHITECTURES", "build", "load_saved",
+           "demo_deployments", "load_config", "settings_of"]
 
 #: The course victims a deployment can name, with their native output.
 COURSE_VICTIMS = {
@@ -122,6 +123,72 @@ def build(name: str, *, victim: str | None = None, output: str | None = None,
                       challenge_test=test, challenge_unif=unif)
 
 
+#: Architectures a saved torch model may name (its weights are loaded with weights_only=True).
+ARCHITECTURES = ("mnist_cnn",)
+
+
+def _trusted_skops(path: Path):
+    """A scikit-learn model from a ``.skops`` file, trusting only scikit-learn and numpy types."""
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy."))]
+    if foreign:
+        raise ValueError(f"The skops file {str(path)!r} holds types other than scikit-learn's, "
+                         f"numpy's and scipy's, which the service does not load: {foreign}.")
+    return sio.load(path, trusted=untrusted)
+
+
+def load_saved(name: str, *, file: str | Path, output: str = "proba",
+               architecture: str | None = None, low: float = -1.0, high: float = 1.0,
+               decimals: int | None = None, top_k: int | None = None, price: float = 1e-4,
+               seed: int = 0) -> Deployment:
+    """A deployment of a saved model, in a format that cannot run code when loaded.
+
+    ``.skops``: a scikit-learn estimator saved with ``skops.io.dump`` (only
+    scikit-learn, numpy and scipy types are trusted). ``.pt``: torch weights
+    (a state dict) for ``architecture`` (one of :data:`ARCHITECTURES`),
+    loaded with ``weights_only=True``. Pickle files are refused. The
+    challenge set is drawn uniformly from ``[low, high]`` in every input.
+    """
+    path = Path(file)
+    if not path.is_file():
+        raise FileNotFoundError(f"Model {name!r}: no file at {str(path)!r}.")
+    defenses = [TopK(top_k)] if top_k is not None else []
+    if path.suffix == ".skops":
+        model = _trusted_skops(path)
+        oracle = Oracle.from_sklearn(model, output=output, decimals=decimals, defenses=defenses)
+        label = model.predict
+    elif path.suffix in (".pt", ".pth"):
+        import torch
+
+        from stealkit.watermark.models import mnist_cnn, predict
+
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"Model {name!r}: torch weights need 'architecture', one of "
+                             f"{ARCHITECTURES}. Got {architecture!r}.")
+        net = mnist_cnn(rng=0)
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        net.eval()
+        oracle = Oracle.from_torch(net, input_shape=(1, 28, 28), output=output,
+                                   decimals=decimals, defenses=defenses)
+
+        def label(X):
+            return predict(net, np.asarray(X, dtype=np.float32).reshape(-1, 1, 28, 28))
+    else:
+        raise ValueError(f"Model {name!r}: the service loads .skops (scikit-learn, through "
+                         f"skops.io) or .pt (torch weights) files, never pickle. Got "
+                         f"{path.name!r}.")
+    d = oracle.n_features
+    unif = np.random.default_rng(seed).uniform(low, high, (N_CHALLENGE, d))
+    schema = {"columns": [f"x{i}" for i in range(d)],
+              "features": [{"name": f"x{i}", "kind": "continuous", "low": low, "high": high,
+                            "values": []} for i in range(d)],
+              "encoding": f"{d} numbers per row, each in [{low}, {high}]"}
+    return Deployment(name=name, oracle=oracle, label=label, schema=schema, price=float(price),
+                      challenge_test=np.empty((0, d)), challenge_unif=unif)
+
+
 def demo_deployments(seed: int = 0) -> dict[str, Deployment]:
     """The demo victims: the Adult softmax (probabilities), the German tree (leaves, labels)."""
     return {name: build(name, **options, seed=seed) for name, options in DEMO.items()}
@@ -130,8 +197,10 @@ def demo_deployments(seed: int = 0) -> dict[str, Deployment]:
 def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]]:
     """Read a TOML configuration: ``[service]`` settings and one ``[[models]]`` table per model.
 
-    Each model: ``name``, ``victim`` (a course victim, default the name),
-    ``output``, ``decimals``, ``top_k``, ``price``.
+    Each model: ``name`` and either ``victim`` (a course victim, default the
+    name) or ``file`` (a saved model, :func:`load_saved`, with
+    ``architecture``, ``low`` and ``high``); and ``output``, ``decimals``,
+    ``top_k``, ``price``.
     """
     try:
         import tomllib
@@ -147,7 +216,9 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]
     models = config.get("models")
     if not models or not isinstance(models, list):
         raise ValueError(f"The configuration {str(path)!r} needs at least one [[models]] table.")
-    allowed = {"name", "victim", "output", "decimals", "top_k", "price"}
+    allowed = {"name", "victim", "output", "decimals", "top_k", "price", "file", "architecture",
+               "low", "high"}
+    seed = int(config.get("service", {}).get("seed", 0))
     deployments = {}
     for m in models:
         unknown = sorted(set(m) - allowed)
@@ -156,7 +227,11 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]
                              f"got {sorted(m)}.")
         if m.get("output") not in (None, *OUTPUTS):
             raise ValueError(f"Model {m['name']!r}: output must be one of {OUTPUTS}.")
-        deployments[m["name"]] = build(**m, seed=int(config.get("service", {}).get("seed", 0)))
+        if "file" in m:  # relative to the configuration file
+            m = {**m, "file": path.parent / m["file"]}
+            deployments[m["name"]] = load_saved(**m, seed=seed)
+        else:
+            deployments[m["name"]] = build(**m, seed=seed)
     return dict(config.get("service", {})), deployments
 
 

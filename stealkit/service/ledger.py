@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY,
     key_id INTEGER NOT NULL REFERENCES keys(id),
     model TEXT NOT NULL,
-    fidelity_test REAL NOT NULL,
+    fidelity_test REAL,
     fidelity_unif REAL NOT NULL,
     created REAL NOT NULL
 );
@@ -262,7 +262,7 @@ class Ledger:
             "LEFT JOIN charges ON charges.key_id = keys.id GROUP BY keys.id")}
 
     # ------------------------------------------------------------ leaderboard
-    def submit(self, account: Account, *, model: str, fidelity_test: float,
+    def submit(self, account: Account, *, model: str, fidelity_test: float | None,
                fidelity_unif: float) -> None:
         with self._write() as db:
             db.execute("INSERT INTO submissions (key_id, model, fidelity_test, fidelity_unif, "
@@ -275,7 +275,7 @@ class Ledger:
             "SELECT keys.name AS name, model, MAX(fidelity_test) AS fidelity_test, "
             "MAX(fidelity_unif) AS fidelity_unif, keys.queries AS queries FROM submissions "
             "JOIN keys ON keys.id = submissions.key_id GROUP BY keys.id, model "
-            "ORDER BY model, fidelity_test DESC, queries ASC")
+            "ORDER BY model, COALESCE(MAX(fidelity_test), MAX(fidelity_unif)) DESC, queries ASC")
         return [dict(r) for r in rows]
 
 
