@@ -209,8 +209,23 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
 
     @app.post("/v1/admin/keys")
     async def create_keys(request: Request):
+        """Create keys: JSON ``{"names", "budget", "price"}``, or a CSV of names (one per line,
+        an optional ``name`` header; ``?budget=`` and ``?price=`` in the query string)."""
         admin(request)
-        payload = await _json(request, max_body)
+        if request.headers.get("content-type", "").startswith("text/csv"):
+            body = (await request.body()).decode("utf-8", "replace")
+            names = [line.split(",")[0].strip() for line in body.splitlines() if line.strip()]
+            names = names[1:] if names and names[0].lower() == "name" else names
+            try:
+                budget = request.query_params.get("budget")
+                price = request.query_params.get("price")
+                payload = {"names": names, "budget": None if budget is None else int(budget),
+                           "price": None if price is None else float(price)}
+            except ValueError:
+                raise Refused(422, "bad_request", "'budget' must be an int and 'price' a "
+                              "number.") from None
+        else:
+            payload = await _json(request, max_body)
         try:
             names = payload["names"]
             made = ledger.create_keys(names, budget=payload.get("budget"),

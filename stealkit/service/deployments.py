@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from stealkit import datasets
-from stealkit.defenses import TopK
+from stealkit.defenses import ReverseSigmoid, TopK
 from stealkit.oracle import OUTPUTS, Oracle
 from stealkit.paper.equation_solving import load_table4_data, table4_victim
 from stealkit.victims import DecisionTree
@@ -32,6 +32,7 @@ COURSE_VICTIMS = {
     "adult-softmax": "Table 4's softmax regression on Adult (target race, 105 one-hot inputs)",
     "adult-mlp": "Table 4's MLP (20 tanh units) on Adult (target race)",
     "german-tree": "a 26-leaf decision tree on raw German credit (BigML-style leaf ids)",
+    "digits-softmax": "a softmax regression on Digits (8×8 images, 64 inputs, 10 classes)",
 }
 #: What ``stealkit serve --demo`` serves: name -> options of :func:`build`. The tree is served
 #: twice, with leaf identifiers and with labels (path finding reads a leaf's label there).
@@ -73,10 +74,25 @@ def _features(features: Sequence[Any]) -> list[dict[str, Any]]:
              "values": list(f.values)} for f in features]
 
 
+def _defences(top_k: int | None, reverse_sigmoid: Sequence[float] | None) -> list:
+    defenses = [TopK(top_k)] if top_k is not None else []
+    if reverse_sigmoid is not None:
+        if not isinstance(reverse_sigmoid, Sequence) or len(reverse_sigmoid) != 2:
+            raise ValueError("'reverse_sigmoid' must be [beta, gamma]. "
+                             f"Got {reverse_sigmoid!r}.")
+        defenses.append(ReverseSigmoid(beta=reverse_sigmoid[0], gamma=reverse_sigmoid[1]))
+    return defenses
+
+
 def build(name: str, *, victim: str | None = None, output: str | None = None,
-          decimals: int | None = None, top_k: int | None = None, price: float = 1e-4,
+          decimals: int | None = None, top_k: int | None = None,
+          reverse_sigmoid: Sequence[float] | None = None, price: float = 1e-4,
           seed: int = 0) -> Deployment:
-    """A deployment of the course victim ``victim`` (default: ``name``) under ``name``."""
+    """A deployment of the course victim ``victim`` (default: ``name``) under ``name``.
+
+    Output defences, applied in this order: ``top_k``, ``reverse_sigmoid``
+    (``[beta, gamma]``), then rounding to ``decimals``.
+    """
     victim = victim or name
     if victim not in COURSE_VICTIMS:
         raise ValueError(f"Unknown course victim {victim!r}; choose one of "
@@ -84,10 +100,14 @@ def build(name: str, *, victim: str | None = None, output: str | None = None,
     if not (isinstance(price, int | float) and not isinstance(price, bool)
             and math.isfinite(price) and price >= 0):
         raise ValueError(f"The 'price' of {name!r} must be a non-negative number. Got {price!r}.")
-    defenses = [TopK(top_k)] if top_k is not None else []
-    if victim.startswith("adult"):
-        data = load_table4_data(rng=seed)
-        model = table4_victim(victim.split("-")[1], data, rng=seed)
+    defenses = _defences(top_k, reverse_sigmoid)
+    if victim.startswith(("adult", "digits")):
+        if victim.startswith("adult"):
+            data = load_table4_data(rng=seed)
+            model = table4_victim(victim.split("-")[1], data, rng=seed)
+        else:
+            data = datasets.load_digits(rng=seed)
+            model = table4_victim("softmax", data, rng=seed)
         output = output or "proba"
         if output == "leaf":
             raise ValueError(f"{victim!r} is not a tree: its output is 'proba' or 'label'.")
@@ -97,6 +117,8 @@ def build(name: str, *, victim: str | None = None, output: str | None = None,
                   "encoding": "each row holds the prepared columns: continuous features "
                               "scaled, each category one-hot (the features list gives the "
                               "raw ranges and categories)"}
+        if victim.startswith("digits"):
+            schema["encoding"] = "64 pixel intensities per row, scaled to [-1, 1]"
     else:
         data = datasets.load_german_credit(raw=True, rng=seed)
         tree = DecisionTree(features=data.features, max_leaf_nodes=26).fit(data.X_train,
@@ -141,7 +163,8 @@ def _trusted_skops(path: Path):
 
 def load_saved(name: str, *, file: str | Path, output: str = "proba",
                architecture: str | None = None, low: float = -1.0, high: float = 1.0,
-               decimals: int | None = None, top_k: int | None = None, price: float = 1e-4,
+               decimals: int | None = None, top_k: int | None = None,
+               reverse_sigmoid: Sequence[float] | None = None, price: float = 1e-4,
                seed: int = 0) -> Deployment:
     """A deployment of a saved model, in a format that cannot run code when loaded.
 
@@ -154,7 +177,7 @@ def load_saved(name: str, *, file: str | Path, output: str = "proba",
     path = Path(file)
     if not path.is_file():
         raise FileNotFoundError(f"Model {name!r}: no file at {str(path)!r}.")
-    defenses = [TopK(top_k)] if top_k is not None else []
+    defenses = _defences(top_k, reverse_sigmoid)
     if path.suffix == ".skops":
         model = _trusted_skops(path)
         oracle = Oracle.from_sklearn(model, output=output, decimals=decimals, defenses=defenses)
@@ -200,7 +223,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]
     Each model: ``name`` and either ``victim`` (a course victim, default the
     name) or ``file`` (a saved model, :func:`load_saved`, with
     ``architecture``, ``low`` and ``high``); and ``output``, ``decimals``,
-    ``top_k``, ``price``.
+    ``top_k``, ``reverse_sigmoid`` (``[beta, gamma]``), ``price``.
     """
     try:
         import tomllib
@@ -216,8 +239,8 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Deployment]
     models = config.get("models")
     if not models or not isinstance(models, list):
         raise ValueError(f"The configuration {str(path)!r} needs at least one [[models]] table.")
-    allowed = {"name", "victim", "output", "decimals", "top_k", "price", "file", "architecture",
-               "low", "high"}
+    allowed = {"name", "victim", "output", "decimals", "top_k", "reverse_sigmoid", "price",
+               "file", "architecture", "low", "high"}
     seed = int(config.get("service", {}).get("seed", 0))
     deployments = {}
     for m in models:

@@ -106,8 +106,8 @@ class LocalService:
         """A request with the instructor's key."""
         import httpx
 
-        return httpx.request(method, self.url + path, timeout=30,
-                             headers={"Authorization": f"Bearer {self.instructor}"}, **kwargs)
+        headers = {"Authorization": f"Bearer {self.instructor}", **kwargs.pop("headers", {})}
+        return httpx.request(method, self.url + path, timeout=30, headers=headers, **kwargs)
 
     def keys(self, *names: str, budget: int | None = None,
              price: float | None = None) -> dict[str, str]:

@@ -86,3 +86,24 @@ def test_serve_a_config_file(saved):
                        headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 200
         np.testing.assert_allclose(r.json()["answers"], model.predict_proba(X[:3]))
+
+
+def test_course_victims_with_output_defences(tmp_path):
+    from stealkit.defenses import ReverseSigmoid
+
+    _, deployments = load_config(write(tmp_path, """
+[[models]]
+name = "digits"
+victim = "digits-softmax"
+reverse_sigmoid = [0.2, 0.5]
+decimals = 3
+"""))
+    d = deployments["digits"]
+    assert d.n_features == 64 and len(d.oracle.classes) == 10
+    assert isinstance(d.oracle.defenses[0], ReverseSigmoid) and len(d.oracle.defenses) == 2
+    P = d.oracle(d.challenge_test[:20])
+    np.testing.assert_array_equal(P.argmax(1), d.label(d.challenge_test[:20]))  # labels kept
+    assert np.all(np.round(P, 3) == P)
+    with pytest.raises(ValueError, match=r"\[beta, gamma\]"):
+        load_config(write(tmp_path, '[[models]]\nname = "d"\nvictim = "digits-softmax"\n'
+                                    'reverse_sigmoid = 0.2\n'))

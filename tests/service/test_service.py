@@ -180,3 +180,18 @@ def test_a_batch_sent_in_parts_is_refused_whole(server):
     assert server.charged()[name] == 0
     assert api(np.zeros((25, 105))).shape == (25, 5)
     assert server.charged()[name] == 25
+
+
+def test_instructor_creates_keys_from_a_csv(server):
+    r = server.admin("POST", "/v1/admin/keys?budget=50&price=0.01",
+                     content=b"name\ncsv_ann\ncsv_ben\n", headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200
+    lines = r.json()["csv"].splitlines()
+    assert lines[0] == "name,key" and [line.split(",")[0] for line in lines[1:]] == [
+        "csv_ann", "csv_ben"]
+    key = lines[1].split(",")[1]
+    usage = httpx.get(f"{server.url}/v1/usage", headers={"Authorization": f"Bearer {key}"})
+    assert usage.json()["budget"] == 50 and usage.json()["name"] == "csv_ann"
+    again = server.admin("POST", "/v1/admin/keys", content=b"csv_ann\n",
+                         headers={"Content-Type": "text/csv"})
+    assert again.status_code == 422 and "already exist" in again.json()["message"]
