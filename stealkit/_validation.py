@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 #: What each kind of oracle answers, for error messages.
-_ANSWERS = {"proba": "class probabilities", "label": "class labels", "leaf": "leaf identifiers"}
+_ANSWERS = {"proba": "class probabilities", "label": "class labels", "leaf": "leaf identifiers",
+            "score": "raw scores"}
 
 
 def _wrong_type(name: str, rule: str, value: Any) -> TypeError:

@@ -20,7 +20,7 @@ from stealkit.defenses.output import Rounding
 
 __all__ = ["Oracle", "QueryBudgetExceeded", "OUTPUTS", "label_through_oracle"]
 
-OUTPUTS = ("proba", "label", "leaf")
+OUTPUTS = ("proba", "label", "leaf", "score")
 
 
 class QueryBudgetExceeded(RuntimeError):
@@ -48,7 +48,8 @@ class Oracle:
     predict : callable
         Maps a float array of shape ``(n_queries, *input_shape)`` to what the
         API reveals for ``output``: an ``(n_queries, n_classes)`` array of
-        class probabilities for ``"proba"``, an ``(n_queries,)`` array of
+        class probabilities (or raw scores, for ``"score"``) for ``"proba"``, an
+        ``(n_queries,)`` array of
         class labels for ``"label"``, or of leaf identifiers for ``"leaf"``.
         In ``"leaf"`` mode it receives rows containing NaN (incomplete
         queries) and must handle them.
@@ -57,7 +58,7 @@ class Oracle:
     input_shape : tuple of int, optional
         Shape of one input (e.g. ``(1, 28, 28)`` for MNIST). Queries may be
         sent either with this shape or flattened to ``n_features`` columns.
-    output : {"proba", "label", "leaf"}, default="proba"
+    output : {"proba", "label", "leaf", "score"}, default="proba"
         What the API reveals.
     classes : array-like, optional
         The class labels the API can answer, known to the attacker.
@@ -66,7 +67,8 @@ class Oracle:
         ``defenses=[Rounding(decimals)]``, applied after the other defences).
     defenses : sequence of callables, default=()
         Output defences applied in order to each batch of probability vectors
-        (see :mod:`stealkit.defenses`); only for ``output="proba"``.
+        (see :mod:`stealkit.defenses`); only for ``output="proba"`` (and
+        rounding for ``"score"``).
     budget : int, optional
         Maximum number of queries; a batch that would exceed it raises
         :class:`QueryBudgetExceeded` and is not answered.
@@ -115,10 +117,10 @@ class Oracle:
                 )
         if decimals is not None:
             defenses.append(Rounding(decimals))  # validates decimals
-        if defenses and self.output != "proba":
+        if defenses and self.output not in ("proba", "score"):
             raise ValueError(
-                "Output defences (including 'decimals') act on probability vectors, so they "
-                f"need output='proba'. Got output={self.output!r}."
+                "Output defences (including 'decimals') act on probability vectors (or raw "
+                f"scores), so they need output='proba' or 'score'. Got output={self.output!r}."
             )
         self.defenses = tuple(defenses)
         self.budget = check_int(budget, "budget", minimum=0, allow_none=True)
@@ -162,7 +164,8 @@ class Oracle:
         """Put a fitted scikit-learn estimator behind a prediction API.
 
         ``"proba"`` answers ``estimator.predict_proba``, ``"label"`` answers
-        ``estimator.predict`` and ``"leaf"`` answers the leaf identifiers of a
+        ``estimator.predict``, ``"score"`` ``estimator.decision_function`` (as
+        ``(n_queries, n_scores)``) and ``"leaf"`` answers the leaf identifiers of a
         decision tree (``estimator.apply`` for complete rows; for a row with
         NaN features, the deepest node reached before the first split on a
         missing feature, as BigML answered incomplete queries).
@@ -183,6 +186,15 @@ class Oracle:
             predict = estimator.predict_proba
         elif output == "label":
             predict = estimator.predict
+        elif output == "score":
+            if not hasattr(estimator, "decision_function"):
+                raise ValueError(
+                    f"output='score' needs an estimator with decision_function; "
+                    f"{type(estimator).__name__} has none."
+                )
+
+            def predict(X):
+                return np.asarray(estimator.decision_function(X)).reshape(len(X), -1)
         else:
             if not hasattr(getattr(estimator, "tree_", None), "children_left"):
                 raise ValueError(
@@ -221,9 +233,10 @@ class Oracle:
         """Put a torch classifier (inputs to logits) behind a prediction API.
 
         ``"proba"`` answers the softmax of the logits, ``"label"`` their
-        argmax (mapped to ``classes`` when given). The module is run in eval
-        mode without gradients, ``batch_size`` rows at a time, on the device
-        of its parameters.
+        argmax (mapped to ``classes`` when given), ``"score"`` the logits
+        themselves at full precision (``(n_queries, n_outputs)``, float64).
+        The module is run in eval mode without gradients, ``batch_size`` rows
+        at a time, on the device of its parameters.
         """
         import torch
 
@@ -321,7 +334,7 @@ class Oracle:
         if n == 0:
             return self._empty()
         answer = np.asarray(self._predict(flat.reshape((n, *self.input_shape))))
-        if self.output == "proba":
+        if self.output in ("proba", "score"):
             answer = answer.astype(np.float64, copy=False)
             for defense in self.defenses:
                 answer = np.asarray(defense(answer))
@@ -331,6 +344,8 @@ class Oracle:
         return answer
 
     def _empty(self) -> np.ndarray:
+        if self.output == "score":  # how many scores a row gets is not known without a query
+            return np.empty((0, 0))
         if self.output == "proba":
             n_classes = 0 if self.classes is None else len(self.classes)
             return np.empty((0, n_classes))
@@ -414,10 +429,15 @@ class _TorchPredict:
                     xb = torch.as_tensor(
                         X[start : start + self.batch_size], dtype=dtype, device=device
                     )
-                    outs.append(torch.softmax(self.module(xb), dim=1).double().cpu().numpy())
+                    logits = self.module(xb)
+                    if self.output != "score":
+                        logits = torch.softmax(logits, dim=1)
+                    outs.append(logits.double().cpu().numpy())
         finally:
             self.module.train(was_training)
         proba = np.concatenate(outs)
+        if self.output == "score":
+            return proba
         if self.output == "proba":
             return proba
         labels = proba.argmax(axis=1)

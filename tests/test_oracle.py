@@ -160,7 +160,7 @@ def test_bad_queries(logreg):
         (
             {"output": "probs"},
             ValueError,
-            "'output' parameter must be one of 'proba', 'label', 'leaf'. Got 'probs'",
+            "'output' parameter must be one of 'proba', 'label', 'leaf', 'score'. Got 'probs'",
         ),
         ({"decimals": -1}, ValueError, "'decimals' parameter must be an int >= 0. Got -1"),
         (
@@ -253,3 +253,22 @@ def test_repr(logreg):
         "Oracle(output='proba', n_features=4, defenses=[Rounding(decimals=2)], "
         "budget=100, n_queries=0)"
     )
+
+
+def test_score_output_answers_raw_scores_and_only_rounding_applies():
+    from sklearn.linear_model import LogisticRegression
+
+    from stealkit import Oracle
+    from stealkit.defenses import Rounding
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    model = LogisticRegression().fit(X, X[:, 0] > 0)
+    oracle = Oracle.from_sklearn(model, output="score")
+    np.testing.assert_array_equal(oracle(X[:5]), model.decision_function(X[:5])[:, None])
+    assert oracle(X[:0]).shape == (0, 0)
+    rounded = Oracle.from_sklearn(model, output="score", defenses=[Rounding(1)])
+    np.testing.assert_array_equal(rounded(X[:5]), np.round(oracle(X[:5]), 1))
+    with pytest.raises(ValueError, match="decision_function"):
+        from sklearn.tree import DecisionTreeClassifier
+
+        Oracle.from_sklearn(DecisionTreeClassifier().fit(X, X[:, 0] > 0), output="score")

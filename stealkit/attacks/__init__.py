@@ -29,6 +29,7 @@ from stealkit.attacks.path_finding import (
     PathFindingResult,
     extract_tree,
 )
+from stealkit.attacks.relu_network import ReLUExtractionResult, ReLUNetwork, extract_relu_network
 from stealkit.attacks.results import AttackResult
 from stealkit.attacks.retraining import RetrainingResult, extract_by_retraining
 
@@ -62,4 +63,8 @@ __all__ = [
     "lowd_meek",
     "RetrainingResult",
     "extract_by_retraining",
+    # functionally-equivalent extraction of a ReLU network (Jagielski et al. 2020)
+    "ReLUExtractionResult",
+    "ReLUNetwork",
+    "extract_relu_network",
 ]
