@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from stealkit.course import compare_with_paper
 from stealkit.service.deployments import build
-from stealkit.service.load import run_load, summarise
+from stealkit.service.load import run_load, run_load_through_a_crash, summarise
 from stealkit.service.local import LocalService
 
 BATCHES = [1, 100] * 10
@@ -69,19 +68,12 @@ def main(argv=None) -> int:
                                     "rows per s", "5xx seen")}, "lost or double": wrong})
 
         keys = server.keys(*(f"fault{i}" for i in range(20)))
-        result = {}
-        runner = threading.Thread(target=lambda: result.update(logs=run_load(
-            server.url, keys, model="adult-softmax", n_features=105, batches=BATCHES,
-            deadline=120)))
         start = time.perf_counter()
-        runner.start()
-        time.sleep(1.0)
-        server.kill()
-        server.start()
-        runner.join()
-        summary = summarise(result["logs"], time.perf_counter() - start)
+        logs = run_load_through_a_crash(server, keys, model="adult-softmax", n_features=105,
+                                        batches=BATCHES, kill_after=1.0)
+        summary = summarise(logs, time.perf_counter() - start)
         charged = server.charged()
-        wrong = sum(charged[log.name] != log.rows_answered for log in result["logs"])
+        wrong = sum(charged[log.name] != log.rows_answered for log in logs)
         rows.append({"setting": "HTTP, SIGKILL at 1 s and restart", **{
             k: summary[k] for k in ("clients", "requests", "rows", "p50 ms", "p99 ms",
                                     "rows per s", "5xx seen")}, "lost or double": wrong,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ClientLog", "run_load", "summarise"]
+__all__ = ["ClientLog", "run_load", "run_load_through_a_crash", "summarise"]
 
 
 @dataclass
@@ -82,6 +82,24 @@ def run_load(url: str, keys: dict[str, str], *, model: str, n_features: int,
     for t in threads:
         t.join()
     return logs
+
+
+def run_load_through_a_crash(service, keys: dict[str, str], *, model: str, n_features: int,
+                             batches: Sequence[int], kill_after: float = 1.0,
+                             deadline: float = 120.0, seed: int = 0) -> list[ClientLog]:
+    """:func:`run_load`, while ``service`` (a running
+    :class:`~stealkit.service.local.LocalService`) is killed with SIGKILL after
+    ``kill_after`` seconds and restarted on the same ledger and port."""
+    result: dict[str, list[ClientLog]] = {}
+    runner = threading.Thread(target=lambda: result.update(logs=run_load(
+        service.url, keys, model=model, n_features=n_features, batches=batches,
+        deadline=deadline, seed=seed)))
+    runner.start()
+    time.sleep(kill_after)
+    service.kill()  # the server and its workers, in the middle of the load
+    service.start()
+    runner.join()
+    return result["logs"]
 
 
 def summarise(logs: Sequence[ClientLog], seconds: float) -> dict[str, float]:

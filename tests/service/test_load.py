@@ -1,11 +1,10 @@
 """Many clients and two worker processes against one ledger; the server killed mid-load."""
 
-import threading
 import time
 
 import pytest
 
-from stealkit.service.load import run_load, summarise
+from stealkit.service.load import run_load, run_load_through_a_crash, summarise
 from stealkit.service.local import LocalService
 
 BATCHES = [1, 100] * 5  # ten requests per client, 505 rows
@@ -35,17 +34,9 @@ def test_server_killed_mid_load_every_answer_is_in_the_ledger(tmp_path):
     server = LocalService(tmp_path / "ledger.db", workers=2, options=("--rate-limit", "0"))
     try:
         keys = server.keys(*(f"fault{i}" for i in range(10)))
-        result = {}
-        runner = threading.Thread(target=lambda: result.update(logs=run_load(
-            server.url, keys, model="adult-softmax", n_features=105, batches=[100] * 20,
-            deadline=120)))
-        runner.start()
-        time.sleep(1.0)
-        server.kill()  # SIGKILL, workers and all, in the middle of the load
-        server.start()  # the same database, the same port
-        runner.join()
+        logs = run_load_through_a_crash(server, keys, model="adult-softmax", n_features=105,
+                                        batches=[100] * 20, kill_after=1.0)
         charged = server.charged()
-        logs = result["logs"]
         assert sum(log.retries for log in logs) > 0  # the kill was felt
         for log in logs:
             assert not log.errors, log.errors
