@@ -94,6 +94,8 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
     if detector not in ACTIONS:
         raise ValueError(f"The 'detector' action must be one of {ACTIONS}. Got {detector!r}.")
     PRADA(delta=delta, min_queries=min_queries)  # validates both
+    # One SQLite connection per worker process, used only from the event loop: every endpoint
+    # is async, so requests never share the connection from two threads at once.
     ledger = Ledger(db)
     app = FastAPI(title="stealkit prediction service",
                   description="A metered prediction API to steal models from, for teaching.",
@@ -125,12 +127,12 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
             "alarm_model": account.alarm_model}}
 
     @app.get("/v1/models")
-    def list_models(request: Request):
+    async def list_models(request: Request):
         ledger.account(_key(request))
         return {"models": [d.describe() for d in deployments.values()]}
 
     @app.get("/v1/models/{name}")
-    def describe(name: str, request: Request):
+    async def describe(name: str, request: Request):
         ledger.account(_key(request))
         return model(name).describe()
 
@@ -168,11 +170,11 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
                              "usage": after.usage()}, headers=headers)
 
     @app.get("/v1/usage")
-    def my_usage(request: Request):
+    async def my_usage(request: Request):
         return usage(ledger.account(_key(request)))
 
     @app.get("/v1/models/{name}/challenge")
-    def challenge(name: str, request: Request):
+    async def challenge(name: str, request: Request):
         ledger.account(_key(request))
         d = model(name)
         rows = np.concatenate([d.challenge_test, d.challenge_unif])
@@ -203,7 +205,7 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
         return {"model": name, "1-R_test": test, "1-R_unif": unif}
 
     @app.get("/v1/leaderboard")
-    def leaderboard(request: Request):
+    async def leaderboard(request: Request):
         ledger.account(_key(request))
         return {"leaderboard": ledger.leaderboard()}
 
@@ -254,13 +256,13 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
         return {action: names}
 
     @app.get("/v1/admin/usage")
-    def everyone(request: Request):
+    async def everyone(request: Request):
         admin(request)
         return {"keys": [usage(a) for a in ledger.accounts()],
                 "charged": ledger.charged(), "leaderboard": ledger.leaderboard()}
 
     @app.get("/dashboard", response_class=HTMLResponse)
-    def dashboard(request: Request):
+    async def dashboard(request: Request):
         key = _key(request)
         if not key:
             return HTMLResponse(dashboard_page(None))
