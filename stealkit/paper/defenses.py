@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from stealkit import datasets, metrics
-from stealkit._validation import check_int, check_rng
+from stealkit._validation import check_choice, check_int, check_rng
 from stealkit.attacks.equation_solving import extract_logistic, extract_softmax
 from stealkit.attacks.lowd_meek import lowd_meek
 from stealkit.attacks.model_inversion import invert_model
@@ -118,6 +118,16 @@ def _german(seed: int):
     return german, tree.fit(german.X_train, german.y_train)
 
 
+def _label_oracle(victim, defence: Any = None, *, log: bool = False) -> Oracle:
+    """The top-1 label of the victim's answer behind an output defence (None or "labels": none)."""
+    def labels(X):
+        P = victim.predict_proba(X)
+        return victim.classes_[(defence(P) if callable(defence) else P).argmax(axis=1)]
+
+    return Oracle(labels, n_features=victim.n_features_in_, output="label",
+                  classes=victim.classes_, log=log)
+
+
 def _logged(predict, n_features: int, output: str = "proba", classes=None) -> Oracle:
     return Oracle(predict, n_features=n_features, output=output, classes=classes, log=True)
 
@@ -204,9 +214,10 @@ def _image_streams(n_max: int) -> list[Stream]:
 
     mnist = datasets.load_mnist()
     clean, predict = _mnist_victim()
-    X = mnist_split(mnist).X_attacker[:n_max]
+    thief = mnist_split(mnist).X_attacker
+    X = thief[:n_max]
     streams = [Stream("watermark thief (natural images)", "MNIST", X, predict(clean, X),
-                      len(mnist_split(mnist).X_attacker))]
+                      len(thief))]
     v, folder = _cifar_victim()
     cifar = datasets.load_cifar10()
     with np.load(folder / "splits.npz") as s:
@@ -429,11 +440,7 @@ def output_records(*, defences: Sequence[tuple[str, Any]] = OUTPUT_DEFENCES,
             rows.append({"defence": name, "attack": "equation solving",
                          "queries": oracle.n_queries, **scores(res.model), **owner})
 
-        def labels(X, defenses=defenses):
-            P = lr.predict_proba(X)
-            return lr.classes_[(defenses[0](P) if defenses else P).argmax(axis=1)]
-
-        oracle = Oracle(labels, n_features=d, output="label", classes=lr.classes_)
+        oracle = _label_oracle(lr, defence)
         res = extract_by_retraining(oracle, n_features=d, n_queries=10 * (d + 1),
                                     strategy="adaptive", sampler=adult.sample_uniform, rng=seed)
         rows.append({"defence": name, "attack": "adaptive retraining (labels)",
@@ -737,8 +744,6 @@ def defended_attack(victim: Any, data: Any, *, defence: Any = None, attack: str,
     (10(d + 1) queries) and Lowd–Meek read the top-1 label of the defended
     answer. Returns the queries, 1 − R_test, PRADA's history and alarm.
     """
-    from stealkit._validation import check_choice
-
     attack = check_choice(attack, "attack", ATTACKS)
     seed = _seed(rng)
     d = victim.n_features_in_
@@ -746,17 +751,12 @@ def defended_attack(victim: Any, data: Any, *, defence: Any = None, attack: str,
         raise ValueError("Equation solving needs probabilities: it cannot run against "
                          "labels only. Pick another attack.")
 
-    def labels(X):
-        P = victim.predict_proba(X)
-        P = defence(P) if callable(defence) else P
-        return victim.classes_[P.argmax(axis=1)]
-
     if attack == "equation solving":
         oracle = Oracle.from_sklearn(victim, defenses=[defence] if defence else [], log=True)
         res = extract_logistic(oracle, n_features=d, n_queries=10 * (d + 1),
                                sampler=data.sample_uniform, rng=seed)
     else:
-        oracle = Oracle(labels, n_features=d, output="label", classes=victim.classes_, log=True)
+        oracle = _label_oracle(victim, defence, log=True)
         if attack == "adaptive retraining":
             res = extract_by_retraining(oracle, n_features=d, n_queries=10 * (d + 1),
                                         strategy="adaptive", sampler=data.sample_uniform,

@@ -100,7 +100,6 @@ def create_app(deployments: Mapping[str, Deployment], db: str, *, detector: str 
     app = FastAPI(title="stealkit prediction service",
                   description="A metered prediction API to steal models from, for teaching.",
                   version="1")
-    app.state.ledger, app.state.deployments = ledger, dict(deployments)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
