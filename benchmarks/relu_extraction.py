@@ -4,7 +4,8 @@ Jagielski et al. (USENIX Security 2020) and Carlini, Jagielski and Mironov
 (CRYPTO 2020) report a 784-128-1 MNIST network stolen with 2^21.5 queries to a
 worst-case error of 2^-25, and a 4,000-parameter model with 2^18.5 queries to
 2^-40.4. Here: a random 10-20-1 network (the notebook's size) and a 784-32-1
-network trained on MNIST (even against odd digits, one logit), each stolen
+network trained on MNIST (even against odd digits, one logit; notebook 09's victim,
+:func:`stealkit.paper.neural_networks.mnist_relu_victim`), each stolen
 through ``Oracle(..., output="score")`` by
 :func:`~stealkit.attacks.extract_relu_network`. The worst-case error is the
 largest |f − f̂| over 100,000 random inputs (MNIST-sized ones in [0, 1]).
@@ -19,37 +20,13 @@ import sys
 import time
 
 import numpy as np
-import torch
 
 import stealkit as sk
-from stealkit import datasets
 from stealkit.attacks import ReLUNetwork, extract_relu_network
 from stealkit.course import compare_with_paper
+from stealkit.paper import neural_networks as N
 
 SEED = 0
-
-
-def mnist_network(hidden: int = 32) -> ReLUNetwork:
-    """A 784-hidden-1 ReLU network trained for two epochs on MNIST, even against odd digits."""
-    torch.manual_seed(SEED)
-    mnist = datasets.load_mnist()
-    X = torch.tensor(mnist.X_train.reshape(len(mnist.X_train), -1), dtype=torch.float64)
-    if X.max() > 1:
-        X = X / 255.0
-    y = torch.tensor(mnist.y_train % 2 == 0, dtype=torch.float64)
-    net = torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(),
-                              torch.nn.Linear(hidden, 1)).double()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    g = torch.Generator().manual_seed(SEED)
-    for _ in range(2):
-        for idx in torch.randperm(len(X), generator=g).split(256):
-            opt.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X[idx])[:, 0], y[idx])
-            loss.backward()
-            opt.step()
-    W1, b1 = net[0].weight.detach().numpy(), net[0].bias.detach().numpy()
-    a, c = net[2].weight.detach().numpy()[0], float(net[2].bias.detach().numpy()[0])
-    return ReLUNetwork(W=W1, b=b1, a=a, c=c, skip=np.zeros(784))
 
 
 def row(name: str, net: ReLUNetwork, d: int, inputs: np.ndarray, paper: dict) -> dict:
@@ -72,7 +49,7 @@ def main(argv=None) -> int:
     rows = [row("10-20-1 (random)", small, 10, rng.uniform(-1, 1, (100_000, 10)),
                 {"paper": "4,000 parameters", "paper log2 queries": 18.5,
                  "paper log2 worst error": -40.4}),
-            row("784-32-1 (MNIST, even/odd)", mnist_network(), 784,
+            row("784-32-1 (MNIST, even/odd)", N.mnist_relu_victim(rng=SEED), 784,
                 rng.uniform(0, 1, (100_000, 784)),
                 {"paper": "784-128-1 MNIST", "paper log2 queries": 21.5,
                  "paper log2 worst error": -25.0})]

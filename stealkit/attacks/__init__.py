@@ -1,5 +1,6 @@
 """Extraction attacks: one module per technique, each a function of an oracle."""
 
+from stealkit.attacks.adversarial import adversarial_success, fgsm, pgd
 from stealkit.attacks.equation_solving import (
     EquationSolvingResult,
     LinearModel,
@@ -16,6 +17,7 @@ from stealkit.attacks.kernel_leakage import (
     extract_kernel_lr,
     match_representers,
 )
+from stealkit.attacks.learning import STRATEGIES, PoolExtractionResult, extract_from_pool
 from stealkit.attacks.lowd_meek import LinearClassifier, LowdMeekResult, lowd_meek
 from stealkit.attacks.mlp import MLPExtractionResult, MLPModel, extract_mlp, mlp_unknowns
 from stealkit.attacks.model_inversion import (
@@ -29,7 +31,13 @@ from stealkit.attacks.path_finding import (
     PathFindingResult,
     extract_tree,
 )
-from stealkit.attacks.relu_network import ReLUExtractionResult, ReLUNetwork, extract_relu_network
+from stealkit.attacks.relu_network import (
+    LineSearch,
+    ReLUExtractionResult,
+    ReLUNetwork,
+    extract_relu_network,
+    search_line,
+)
 from stealkit.attacks.results import AttackResult
 from stealkit.attacks.retraining import RetrainingResult, extract_by_retraining
 
@@ -67,4 +75,14 @@ __all__ = [
     "ReLUExtractionResult",
     "ReLUNetwork",
     "extract_relu_network",
+    "LineSearch",
+    "search_line",
+    # learning-based extraction from a pool (Knockoff Nets, ActiveThief)
+    "STRATEGIES",
+    "PoolExtractionResult",
+    "extract_from_pool",
+    # what a stolen copy is for: transferable adversarial examples
+    "fgsm",
+    "pgd",
+    "adversarial_success",
 ]

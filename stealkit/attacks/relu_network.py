@@ -36,7 +36,8 @@ import numpy as np
 
 from stealkit._validation import check_int, check_oracle, check_positive, check_rng
 
-__all__ = ["ReLUNetwork", "ReLUExtractionResult", "extract_relu_network"]
+__all__ = ["ReLUNetwork", "ReLUExtractionResult", "LineSearch", "search_line",
+           "extract_relu_network"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class _Scores:
         return out.reshape(-1)
 
 
-def _kinks(f, x0, v, lo, hi, *, eps, delta, tol, depth=0, max_depth=60) -> list[float]:
+def _kinks(f, x0, v, lo, hi, *, eps, delta, tol, depth=0, max_depth=60,
+           trace=None) -> list[float]:
     """Positions t of the kinks of t -> f(x0 + t v) in [lo, hi].
 
     An interval whose end slopes differ holds at least one kink. Where the
@@ -113,10 +115,16 @@ def _kinks(f, x0, v, lo, hi, *, eps, delta, tol, depth=0, max_depth=60) -> list[
     be the end slopes, or the interval holds more than one kink and is
     halved; the kink is then placed where those two nearby lines meet, which
     is precise to the scores' rounding over ``delta``, not over the interval.
+    ``trace``, a list, receives ``(lo, hi, verdict)`` for every interval examined.
     """
+    def note(verdict):
+        if trace is not None:
+            trace.append((lo, hi, verdict))
+
     y = f(np.array([x0 + t * v for t in (lo, lo + eps, hi - eps, hi)]))
     s1, s2 = (y[1] - y[0]) / eps, (y[3] - y[2]) / eps
     if abs(s1 - s2) <= tol * (1 + abs(s1) + abs(s2)):
+        note("linear")
         return []
     t = (y[3] - y[0] + s1 * lo - s2 * hi) / (s1 - s2)  # where the two end lines meet
     if lo + 3 * delta < t < hi - 3 * delta:
@@ -124,12 +132,15 @@ def _kinks(f, x0, v, lo, hi, *, eps, delta, tol, depth=0, max_depth=60) -> list[
                                              t + 2 * delta)]))
         left, right = (z[1] - z[0]) / delta, (z[3] - z[2]) / delta
         if abs(left - s1) <= tol * (1 + abs(s1)) and abs(right - s2) <= tol * (1 + abs(s2)):
+            note("one kink")
             return [(z[2] - z[1] + left * (t - delta) - right * (t + delta)) / (left - right)]
     if depth >= max_depth or hi - lo < 8 * delta:
+        note("given up")
         return []
+    note("halved")
     mid = (lo + hi) / 2
-    return (_kinks(f, x0, v, lo, mid, eps=eps, delta=delta, tol=tol, depth=depth + 1)
-            + _kinks(f, x0, v, mid, hi, eps=eps, delta=delta, tol=tol, depth=depth + 1))
+    options = dict(eps=eps, delta=delta, tol=tol, depth=depth + 1, trace=trace)
+    return _kinks(f, x0, v, lo, mid, **options) + _kinks(f, x0, v, mid, hi, **options)
 
 
 def _merge(normals: list, members: list, d: int) -> tuple[list, list]:
@@ -156,6 +167,62 @@ def _gradient(f, x: np.ndarray, h: float) -> np.ndarray:
     X = np.vstack([x, x + h * np.eye(d)])
     y = f(X)
     return (y[1:] - y[0]) / h
+
+
+@dataclass(frozen=True)
+class LineSearch:
+    """The kinks of the victim's score along one line, and how the search found them.
+
+    Attributes
+    ----------
+    kinks : ndarray
+        Positions t of the critical points x0 + t·v found, in increasing order.
+    intervals : list of (float, float, str)
+        Every interval examined, in order, with its verdict: ``"linear"`` (the
+        slopes at its ends agree), ``"one kink"`` (placed), ``"halved"`` or
+        ``"given up"`` (too short to split).
+    n_queries : int
+    """
+
+    kinks: np.ndarray
+    intervals: list[tuple[float, float, str]]
+    n_queries: int
+
+
+def search_line(
+    oracle: Any,
+    start: Any,
+    direction: Any,
+    *,
+    lo: float = -100.0,
+    hi: float = 100.0,
+    eps: float = 1e-6,
+    step: float = 1e-4,
+    tol: float = 1e-6,
+) -> LineSearch:
+    """Find the critical points on the line ``start + t·direction``, t in [lo, hi].
+
+    Step 1 of :func:`extract_relu_network`, on one line (its parameters as
+    there; ``direction`` is used as given, not normalised).
+    """
+    oracle = check_oracle(oracle, output="score")
+    x0, v = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (start, direction))
+    d = oracle.n_features
+    if x0.shape != (d,) or v.shape != (d,) or not np.isfinite(np.r_[x0, v]).all():
+        raise ValueError(f"The 'start' and 'direction' parameters must be {d} finite numbers "
+                         f"each (the oracle's inputs). Got shapes {x0.shape} and {v.shape}.")
+    if not np.any(v):
+        raise ValueError("The 'direction' parameter must not be zero.")
+    lo, hi = float(lo), float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"The 'lo' and 'hi' parameters must be finite with lo < hi. "
+                         f"Got {lo} and {hi}.")
+    eps, step = check_positive(eps, "eps"), check_positive(step, "step")
+    tol = check_positive(tol, "tol")
+    before, trace = oracle.n_queries, []
+    kinks = _kinks(_Scores(oracle), x0, v, lo, hi, eps=eps, delta=step, tol=tol, trace=trace)
+    return LineSearch(kinks=np.sort(np.array(kinks, dtype=np.float64)), intervals=trace,
+                      n_queries=oracle.n_queries - before)
 
 
 def extract_relu_network(
