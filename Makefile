@@ -121,6 +121,7 @@ results: $(BIN)/.installed
 	$(BIN)/python benchmarks/ewe.py --seeds 0 1 2 3 4 --copies 1 --no-ablation \
 		--json notebooks/results/ewe_seeds.json
 	$(BIN)/python benchmarks/defences.py
+	$(BIN)/python benchmarks/neural_networks.py
 
 weights: $(BIN)/.installed
 	$(BIN)/python scripts/train_watermarks.py

@@ -20,27 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from stealkit.course import compare_with_paper
+from stealkit.course import compare_with_paper, jsonable
 from stealkit.paper import defenses as D
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "results" / "defences.json"
 SEED = 0
-
-
-def _clean(value):
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _clean(value.round(4).tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None if np.isnan(value) else "inf"
-    return value
 
 
 def main(argv=None) -> int:
@@ -85,7 +69,7 @@ def main(argv=None) -> int:
               "detection": detection, "evasion": evasion, "outputs": outputs,
               "ensembles": ensembles, "privacy": privacy}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(_clean(result), indent=1, ensure_ascii=False) + "\n")
+    args.out.write_text(json.dumps(jsonable(result), indent=1, ensure_ascii=False) + "\n")
     print(f"{result['seconds']:.0f} s → {args.out}")
     return 0
 

@@ -27,26 +27,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from stealkit.course import compare_with_paper
+from stealkit.course import compare_with_paper, jsonable
 from stealkit.paper import neural_networks as N
 from stealkit.watermark.pretrained import load_suite
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "results" / "neural_networks.json"
 SEED = 0
-
-
-def _clean(value):
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return round(float(value), 4)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def main(argv=None) -> int:
@@ -63,7 +49,7 @@ def main(argv=None) -> int:
 
     def save():
         results["seconds"] = round(time.perf_counter() - started)
-        args.out.write_text(json.dumps(_clean(results), indent=1) + "\n")
+        args.out.write_text(json.dumps(jsonable(results, round_floats=True), indent=1) + "\n")
 
     results["three_notions"] = N.three_notions(rng=SEED)
     print(compare_with_paper(results["three_notions"], caption="Three notions, one 784-32-1 "

@@ -21,7 +21,7 @@ import numpy as np
 from stealkit._validation import check_int
 
 __all__ = ["setup", "Setup", "compare_with_paper", "Table", "check", "is_correct", "answer_key",
-           "STYLE", "SeedSpread", "seed_spread", "spread_rows"]
+           "STYLE", "SeedSpread", "seed_spread", "spread_rows", "jsonable"]
 
 #: Matplotlib settings for every course figure: readable on a projector.
 STYLE = {
@@ -407,3 +407,26 @@ def check(answer: Any, key: str, *, hint: str = "") -> None:
         print("Not answered yet: replace None with your answer and run this cell again.")
     else:
         print("Correct." if ok else f"Not quite ({answer!r}). {hint}".rstrip())
+
+
+def jsonable(value: Any, *, digits: int = 4, round_floats: bool = False) -> Any:
+    """``value`` (dicts, lists, numpy arrays and scalars) as plain JSON-ready Python.
+
+    Arrays are rounded to ``digits``; with ``round_floats`` every float is.
+    A non-finite float becomes None (NaN) or the string ``"inf"``. The
+    benchmarks write their results files with it.
+    """
+    if isinstance(value, dict):
+        return {k: jsonable(v, digits=digits, round_floats=round_floats) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v, digits=digits, round_floats=round_floats) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.round(digits).tolist(), digits=digits, round_floats=round_floats)
+    if isinstance(value, np.generic):
+        item = value.item()
+        return jsonable(item, digits=digits, round_floats=True) if round_floats else item
+    if isinstance(value, float) and not np.isfinite(value):
+        return None if np.isnan(value) else "inf"
+    if isinstance(value, float) and round_floats:
+        return round(value, digits)
+    return value

@@ -153,3 +153,15 @@ def test_spread_rows_group_by_fields_and_format():
         course.spread_rows([{"model": "ovr", "seed": 0}], by=("model",), metric="acc")
     with pytest.raises(ValueError, match="holds no measurements"):
         course.spread_rows([], by=("model",), metric="acc")
+
+
+def test_jsonable_makes_plain_json_and_rounds_only_where_asked():
+    import json
+
+    value = {"a": np.array([0.123456, np.inf]), "b": (np.float64(0.123456), np.int64(3)),
+             "c": [float("nan"), float("inf"), 0.123456]}
+    plain = course.jsonable(value)
+    assert plain == {"a": [0.1235, "inf"], "b": [0.123456, 3], "c": [None, "inf", 0.123456]}
+    rounded = course.jsonable(value, round_floats=True, digits=2)
+    assert rounded == {"a": [0.12, "inf"], "b": [0.12, 3], "c": [None, "inf", 0.12]}
+    json.dumps(rounded, allow_nan=False)  # nothing left that JSON cannot hold

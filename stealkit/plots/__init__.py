@@ -5,7 +5,8 @@ equation solving, rounding), :mod:`~stealkit.plots.trees` (path finding),
 :mod:`~stealkit.plots.label_only` (Lowd–Meek and retraining),
 :mod:`~stealkit.plots.watermark` (entangled watermarks),
 :mod:`~stealkit.plots.dataset_inference` (margins, p-values, Blind Walk),
-:mod:`~stealkit.plots.defenses` (reverse sigmoid, PRADA, privacy, trade-offs) and
+:mod:`~stealkit.plots.defenses` (reverse sigmoid, PRADA, privacy, trade-offs),
+:mod:`~stealkit.plots.neural_networks` (critical points, learning curves, transfer) and
 :mod:`~stealkit.plots.spread` (every seed beside the paper). Every public name
 is re-exported here, so ``from stealkit.plots import plot_x`` works.
 
@@ -58,6 +59,13 @@ from stealkit.plots.label_only import (
     plot_lowd_meek,
     plot_retraining_round,
     plot_rounding_vs_labels,
+)
+from stealkit.plots.neural_networks import (
+    POOL_COLORS,
+    plot_learning_curves,
+    plot_line_search,
+    plot_three_notions,
+    plot_transfer,
 )
 from stealkit.plots.spread import plot_seed_spread
 from stealkit.plots.trees import (
@@ -133,6 +141,12 @@ __all__ = [
     "plot_privacy",
     "plot_prototypes",
     "plot_tradeoff",
+    # neural networks
+    "POOL_COLORS",
+    "plot_line_search",
+    "plot_learning_curves",
+    "plot_transfer",
+    "plot_three_notions",
     # spread over seeds
     "plot_seed_spread",
 ]

@@ -5,7 +5,8 @@ One module per topic, as :mod:`stealkit.plots`: :mod:`~stealkit.widgets.extracti
 (path finding), :mod:`~stealkit.widgets.label_only` (Lowd–Meek and retraining),
 :mod:`~stealkit.widgets.watermark` (SNNL, ownership by watermark) and
 :mod:`~stealkit.widgets.dataset_inference` (the linear toy, the CIFAR zoo) and
-:mod:`~stealkit.widgets.defenses` (defence against attack, watched by PRADA). Every
+:mod:`~stealkit.widgets.defenses` (defence against attack, watched by PRADA) and
+:mod:`~stealkit.widgets.neural_networks` (critical points, learning curves). Every
 public name is re-exported here. Defaults are cheap so that a slider answers at once.
 """
 
@@ -17,6 +18,7 @@ from stealkit.widgets.extraction import (
     interactive_rounding,
 )
 from stealkit.widgets.label_only import interactive_lowd_meek, interactive_retraining
+from stealkit.widgets.neural_networks import interactive_learning_curves, interactive_line_search
 from stealkit.widgets.trees import interactive_path_finding
 from stealkit.widgets.watermark import interactive_snnl, interactive_watermark_ownership
 
@@ -32,4 +34,6 @@ __all__ = [
     "interactive_linear_toy",
     "interactive_zoo_ownership",
     "interactive_defences",
+    "interactive_line_search",
+    "interactive_learning_curves",
 ]

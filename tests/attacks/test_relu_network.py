@@ -3,7 +3,7 @@ import pytest
 import torch
 
 import stealkit as sk
-from stealkit.attacks.relu_network import ReLUNetwork, extract_relu_network
+from stealkit.attacks.relu_network import ReLUNetwork, extract_relu_network, search_line
 
 
 def victim(d, h, seed):
@@ -70,3 +70,56 @@ def test_bad_input():
     flat = sk.Oracle(lambda X: X.sum(1, keepdims=True), n_features=4, output="score")
     with pytest.raises(RuntimeError, match="No critical point"):
         extract_relu_network(flat, n_features=4)
+
+
+def one_unit(kink=0.3):
+    """f(x) = 2·ReLU(x₁ − kink) + 0.5·x₂ − 1: one kink at x₁ = kink on lines along x₁."""
+    return ReLUNetwork(W=np.array([[1.0, 0.0]]), b=np.array([-kink]), a=np.array([2.0]),
+                       c=-1.0, skip=np.array([0.0, 0.5]))
+
+
+def test_search_line_query_counts_by_hand():
+    # one kink: 4 queries at the interval's ends show two slopes, 4 more beside the point
+    # where the two end lines meet confirm them: the kink, exactly, for 8 queries
+    oracle = score_oracle(one_unit(0.3), 2)
+    found = search_line(oracle, [0.0, 0.2], [1.0, 0.0], lo=-10, hi=10)
+    assert found.n_queries == oracle.n_queries == 8
+    np.testing.assert_allclose(found.kinks, [0.3], atol=1e-9)
+    assert found.intervals == [(-10.0, 10.0, "one kink")]
+    # along x₂ the score is linear: the 4 end queries agree, and nothing is found
+    flat = search_line(score_oracle(one_unit(), 2), [0.0, 0.0], [0.0, 1.0], lo=-10, hi=10)
+    assert flat.n_queries == 4 and len(flat.kinks) == 0
+    assert flat.intervals == [(-10.0, 10.0, "linear")]
+
+
+def test_search_line_halves_an_interval_with_two_kinks():
+    net = ReLUNetwork(W=np.array([[1.0, 0.0], [1.0, 0.0]]), b=np.array([-1.0, 2.0]),
+                      a=np.array([1.0, -3.0]), c=0.0, skip=np.zeros(2))
+    found = search_line(score_oracle(net, 2), [0.0, 0.0], [1.0, 0.0], lo=-10, hi=10)
+    np.testing.assert_allclose(found.kinks, [-2.0, 1.0], atol=1e-9)
+    assert found.intervals[0][2] == "halved"
+    assert sorted(v for *_, v in found.intervals[1:]) == ["one kink", "one kink"]
+
+
+def test_search_line_is_step_one_of_the_attack():
+    net = victim(10, 20, 0)
+    result = extract_relu_network(score_oracle(net, 10), n_features=10, n_lines=1, rng=0)
+    rng = np.random.default_rng(0)  # the attack's first line, drawn the same way
+    x0, v = rng.uniform(-1, 1, 10), rng.normal(size=10)
+    found = search_line(score_oracle(net, 10), x0, v / np.linalg.norm(v))
+    np.testing.assert_allclose(np.sort([np.linalg.norm(p - x0) * np.sign((p - x0) @ v)
+                                        for p in result.critical_points]), found.kinks)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"start": [0.0], "direction": [1.0, 0.0]}, "2 finite numbers"),
+    ({"start": [0.0, np.nan], "direction": [1.0, 0.0]}, "2 finite numbers"),
+    ({"start": [0.0, 0.0], "direction": [0.0, 0.0]}, "must not be zero"),
+    ({"start": [0.0, 0.0], "direction": [1.0, 0.0], "lo": 5, "hi": 5}, "lo < hi"),
+    ({"start": [0.0, 0.0], "direction": [1.0, 0.0], "eps": 0}, "eps"),
+])
+def test_search_line_bad_arguments(kwargs, match):
+    oracle = score_oracle(one_unit(), 2)
+    with pytest.raises(ValueError, match=match):
+        search_line(oracle, **kwargs)
+    assert oracle.n_queries == 0
