@@ -147,7 +147,7 @@ def _check_pool(pool: Any, input_shape: tuple[int, ...]) -> torch.Tensor:
             f"The 'pool' parameter must have shape (n, {', '.join(map(str, input_shape))}) "
             f"with n >= 1, as the oracle's inputs. Got shape {arr.shape}."
         )
-    arr = arr.reshape((len(arr), *input_shape)).astype(np.float32)
+    arr = arr.reshape((len(arr), *input_shape)).astype(np.float32, copy=False)
     if not np.isfinite(arr).all():
         raise ValueError("The 'pool' parameter contains NaN or infinite values.")
     return torch.from_numpy(arr)

@@ -36,15 +36,17 @@ def plot_line_search(t: np.ndarray, scores: np.ndarray, intervals: Sequence[tupl
 
     ``t`` and ``scores``: the score at ``start + t·direction`` (for the
     picture); ``intervals``: ``(lo, hi, verdict)`` as in
-    :class:`~stealkit.attacks.LineSearch`, drawn as bands under the curve
-    (the deeper the band, the later the step); ``kinks``: marked.
+    :class:`~stealkit.attacks.LineSearch`, drawn as bands under the curve,
+    one row per level of halving; ``kinks``: marked.
     """
     ax = _ax(ax)
     ax.plot(t, scores, color=VICTIM, lw=2, label="victim's score f(x₀ + t·v)")
     low, high = float(np.min(scores)), float(np.max(scores))
     span = (high - low) or 1.0
-    for depth, (lo, hi, verdict) in enumerate(intervals):
-        y0 = low - span * (0.08 + 0.05 * (depth % 6))
+    whole = (intervals[0][1] - intervals[0][0]) if intervals else 1.0
+    for lo, hi, verdict in intervals:
+        depth = round(np.log2(whole / (hi - lo)))
+        y0 = low - span * (0.08 + 0.06 * depth)
         ax.plot([lo, hi], [y0, y0], color=_VERDICT_COLORS[verdict], lw=5, solid_capstyle="butt")
     for verdict, color in _VERDICT_COLORS.items():
         if any(v == verdict for *_, v in intervals):
@@ -141,14 +143,18 @@ def plot_three_notions(rows: Sequence[Mapping[str, Any]], *, fig: Any = None) ->
     for i, (key, label, color) in enumerate(bars):
         left.bar(x + (i - 1) * 0.27, [r[key] for r in rows], width=0.27, color=color, label=label)
     left.set_xticks(x, names, rotation=15, ha="right")
-    left.set_ylim(0.4, 1.02)
+    left.set_ylim(0.4, 1.0)
     left.set_ylabel("share of inputs")
-    left.legend(fontsize=10, loc="lower left")
+    left.legend(fontsize=10, loc="lower center", ncol=3, bbox_to_anchor=(0.5, 1.0),
+                frameon=False)
     worst = [r["log2_worst_error"] for r in rows]
     right.bar(x, worst, color=[EXTRACTED if w < -10 else CLEAN for w in worst])
     for xi, w, r in zip(x, worst, rows, strict=True):
-        right.text(xi, w, f"2^{w:g}\n{r['queries']:,} q", ha="center",
-                   va="top" if w < 0 else "bottom", fontsize=10)
+        above = w > -6
+        right.text(xi, max(w, 0) + 0.5 if above else w / 2, f"{w:+.1f}\n{r['queries']:,}\nqueries",
+                   ha="center", va="bottom" if above else "center", fontsize=10,
+                   color=QUERIES if above else "white")
+    right.set_ylim(min(min(worst), 0) - 1, max(max(worst), 0) + 8)
     right.axhline(0, color=QUERIES, lw=1)
     right.set_xticks(x, names, rotation=15, ha="right")
     right.set_ylabel("log₂ worst |f − f̂| of the score")

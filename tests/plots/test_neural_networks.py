@@ -59,4 +59,4 @@ def test_three_notions_two_panels_with_the_query_counts():
     fig = plots.plot_three_notions(rows)
     left, right = fig.axes
     assert len(left.patches) == 6 and len(right.patches) == 2
-    assert any("500,000 q" in t.get_text() for t in right.texts)
+    assert any("500,000\nqueries" in t.get_text() for t in right.texts)
