@@ -128,7 +128,7 @@ def plot_transfer(curves: Sequence[Mapping[str, Any]], references: Sequence[Mapp
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("queries spent on the copy")
     ax.set_ylabel(f"{ATTACKS[attack]}: success on the victim")
-    ax.legend(fontsize=10, loc="lower right")
+    ax.legend(fontsize=10, loc="best")
     return ax
 
 
