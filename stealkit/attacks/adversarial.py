@@ -56,6 +56,11 @@ def _goal(y: Any, target: Any, n: int) -> tuple[torch.Tensor, float]:
     return torch.from_numpy(labels.astype(np.int64)), (1.0 if target is None else -1.0)
 
 
+def _dtype(model: nn.Module) -> torch.dtype:
+    param = next(model.parameters(), None)
+    return torch.float32 if param is None else param.dtype
+
+
 def _gradient_sign(model, x, labels, sign) -> torch.Tensor:
     x = x.clone().requires_grad_(True)
     loss = F.cross_entropy(model(x), labels, reduction="sum")
@@ -86,7 +91,7 @@ def fgsm(
         The adversarial inputs, float32, same shape as ``X``, in [0, 1].
     """
     model = check_module(model)
-    x = _inputs(X)
+    x = _inputs(X).to(_dtype(model))
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0, include_low=False)
     labels, sign = _goal(y, target, len(x))
     device = device_of(model)
@@ -95,7 +100,7 @@ def fgsm(
         for s in range(0, len(x), 512):
             xb, lb = x[s : s + 512].to(device), labels[s : s + 512].to(device)
             out.append((xb + epsilon * _gradient_sign(model, xb, lb, sign)).clamp(0, 1).cpu())
-    return torch.cat(out).detach().numpy()
+    return torch.cat(out).detach().float().numpy()
 
 
 def pgd(
@@ -118,7 +123,7 @@ def pgd(
     of the ball drawn from ``rng``. Parameters otherwise as :func:`fgsm`.
     """
     model = check_module(model)
-    x = _inputs(X)
+    x = _inputs(X).to(_dtype(model))
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0, include_low=False)
     labels, sign = _goal(y, target, len(x))
     n_steps = check_int(n_steps, "n_steps", minimum=1)
@@ -132,13 +137,13 @@ def pgd(
             x0, lb = x[s : s + 512].to(device), labels[s : s + 512].to(device)
             xa = x0.clone()
             if random_start:
-                noise = torch.rand(x0.shape, generator=g) * 2 - 1
+                noise = torch.rand(x0.shape, generator=g, dtype=x0.dtype) * 2 - 1
                 xa = (x0 + epsilon * noise.to(device)).clamp(0, 1)
             for _ in range(n_steps):
                 xa = xa + step_size * _gradient_sign(model, xa, lb, sign)
                 xa = torch.min(torch.max(xa, x0 - epsilon), x0 + epsilon).clamp(0, 1)
             out.append(xa.detach().cpu())
-    return torch.cat(out).numpy()
+    return torch.cat(out).float().numpy()
 
 
 def adversarial_success(oracle: Oracle, X_adv: Any, *, y: Any = None, target: Any = None) -> float:

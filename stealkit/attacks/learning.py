@@ -289,6 +289,9 @@ def extract_from_pool(
 
 def _targets(answers: np.ndarray, output: str, n_classes: int) -> torch.Tensor:
     if output == "label":
+        if not np.issubdtype(answers.dtype, np.number):
+            raise ValueError("The oracle's labels must be class numbers 0 … "
+                             f"{n_classes - 1} (the copy's outputs). Got {answers[:3]!r}.")
         labels = answers.astype(np.int64)
         if labels.min() < 0 or labels.max() >= n_classes:
             raise ValueError(f"The oracle's labels must be classes 0 … {n_classes - 1} (the "

@@ -108,3 +108,12 @@ def test_model_and_oracle_types():
     score = sk.Oracle(lambda X: X[:, :1], n_features=4, output="score")
     with pytest.raises(ValueError, match="output='label'"):
         adversarial_success(score, np.full((3, 4), 0.5), y=[0, 0, 0])
+
+
+def test_a_float64_model_works_and_gives_float32_images(data):
+    X, y = data
+    grad = (softmax(X) - np.eye(3)[y]) @ W
+    adv = fgsm(linear(), X, epsilon=0.1, y=y)  # the model in float64
+    assert adv.dtype == np.float32
+    np.testing.assert_allclose(adv, np.clip(X + 0.1 * np.sign(grad), 0, 1), atol=1e-6)
+    assert pgd(linear(), X, epsilon=0.1, y=y, n_steps=2, rng=0).dtype == np.float32

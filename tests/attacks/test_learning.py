@@ -139,3 +139,10 @@ def test_score_oracle_is_refused(pool):
     o = sk.Oracle(lambda X: X[:, :1], n_features=2, output="score")
     with pytest.raises(ValueError, match="output='proba'"):
         extract_from_pool(o, pool, model=copy(), budgets=(10,), progress=False)
+
+
+def test_named_labels_are_refused_with_a_reason(pool):
+    o = sk.Oracle(lambda X: np.where(victim(X).argmax(1) == 0, "cat", "dog"), n_features=2,
+                  output="label", classes=["cat", "dog"])
+    with pytest.raises(ValueError, match="class numbers"):
+        extract_from_pool(o, pool, model=copy(), budgets=(10,), progress=False)
