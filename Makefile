@@ -22,6 +22,11 @@ ifeq ($(origin STEALKIT_DATA), undefined)
     export STEALKIT_DATA := $(abspath ../shared/data)
   endif
 endif
+# OpenBLAS picks its kernels by CPU: AVX-512 machines (SkylakeX kernels) round the last bits
+# of the course's least-squares fits differently from AVX2 ones, enough to move a fourth
+# decimal the notebooks check. One kernel set everywhere keeps the committed outputs
+# reproducible on any x86-64 machine with AVX2 (the variable is ignored elsewhere).
+export OPENBLAS_CORETYPE ?= Haswell
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 BENCHES   := $(sort $(wildcard benchmarks/*.py))
 # Extra JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8888 --ip=0.0.0.0" (headless or remote).

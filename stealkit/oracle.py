@@ -235,6 +235,8 @@ class Oracle:
         ``"proba"`` answers the softmax of the logits, ``"label"`` their
         argmax (mapped to ``classes`` when given), ``"score"`` the logits
         themselves at full precision (``(n_queries, n_outputs)``, float64).
+        A module with one logit z is a binary classifier: its probabilities
+        are 1 − σ(z) and σ(z), its label 1 where z > 0.
         The module is run in eval mode without gradients, ``batch_size`` rows
         at a time, on the device of its parameters.
         """
@@ -431,6 +433,8 @@ class _TorchPredict:
                     )
                     logits = self.module(xb)
                     if self.output != "score":
+                        if logits.shape[1] == 1:  # one logit z: the two classes' 0 and z
+                            logits = torch.cat([torch.zeros_like(logits), logits], dim=1)
                         logits = torch.softmax(logits, dim=1)
                     outs.append(logits.double().cpu().numpy())
         finally:

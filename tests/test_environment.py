@@ -84,3 +84,19 @@ def test_one_repository_address():
         if path.suffix in {".md", ".py", ".toml", ".yml", ".yaml", ".json", ".cfg"} and path.is_file():
             for repo in re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", path.read_text()):
                 assert repo == badge[0], f"{name} names {repo}, the README's badge {badge[0]}"
+
+
+def test_openblas_kernels_are_pinned_for_reproducible_outputs():
+    # AVX-512 kernels move the fourth decimal of some checked fits: make and Binder pin AVX2's
+    import os
+
+    import numpy  # noqa: F401  (loads its OpenBLAS)
+    from threadpoolctl import threadpool_info
+
+    root = Path(__file__).resolve().parents[1]
+    assert "export OPENBLAS_CORETYPE ?= Haswell" in (root / "Makefile").read_text()
+    assert 'OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"' in (root / "binder/start").read_text()
+    wanted = os.environ.get("OPENBLAS_CORETYPE")
+    loaded = [i for i in threadpool_info() if i.get("internal_api") == "openblas"]
+    if wanted == "Haswell" and loaded:  # as under make: honoured by the OpenBLAS numpy loaded
+        assert {i["architecture"] for i in loaded} == {"Haswell"}

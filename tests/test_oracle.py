@@ -247,6 +247,21 @@ def test_from_torch_proba_and_label():
         Oracle.from_torch(net, input_shape=(1, 6, 6), output="leaf")
 
 
+def test_from_torch_one_logit_is_a_binary_classifier():
+    from scipy.special import expit
+
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 1).double()
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    with torch.no_grad():
+        z = net(torch.from_numpy(X))[:, 0].numpy()
+    p = Oracle.from_torch(net, n_features=3)(X)
+    np.testing.assert_allclose(p, np.column_stack([1 - expit(z), expit(z)]), atol=1e-12)
+    labels = Oracle.from_torch(net, n_features=3, output="label")(X)
+    np.testing.assert_array_equal(labels, (z > 0).astype(int))
+    np.testing.assert_allclose(Oracle.from_torch(net, n_features=3, output="score")(X)[:, 0], z)
+
+
 def test_repr(logreg):
     oracle = Oracle.from_sklearn(logreg, decimals=2, budget=100)
     assert repr(oracle) == (
