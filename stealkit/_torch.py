@@ -192,6 +192,11 @@ def predict_labels(model: nn.Module, X: torch.Tensor, batch_size: int = 2048) ->
     return torch.cat(batched(model, X, lambda xb: model(xb).argmax(1).cpu(), batch_size)).numpy()
 
 
+def predict_softmax(model: nn.Module, X: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
+    """Class probabilities ``(n, n_classes)``: the softmax of ``model``'s logits, on the CPU."""
+    return torch.cat(batched(model, X, lambda xb: torch.softmax(model(xb), 1).cpu(), batch_size))
+
+
 def label_accuracy(model: nn.Module, X: torch.Tensor, y: Any, batch_size: int = 2048) -> float:
     """Fraction of ``X`` whose predicted label (:func:`predict_labels`) is ``y``."""
     pred = predict_labels(model, X, batch_size)

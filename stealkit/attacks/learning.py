@@ -33,9 +33,9 @@ from torch import nn
 
 from stealkit._torch import (
     Training,
-    batched,
     check_module,
     n_outputs,
+    predict_softmax,
     resolve_device,
     soft_cross_entropy,
     torch_generator,
@@ -93,10 +93,6 @@ class PoolExtractionResult:
     trainings: list[Training] = field(repr=False)
 
 
-def _softmax(model: nn.Module, X: torch.Tensor) -> np.ndarray:
-    return torch.cat(batched(model, X, lambda xb: torch.softmax(model(xb), 1).cpu())).numpy()
-
-
 def select_queries(
     strategy: str,
     n: int,
@@ -122,9 +118,10 @@ def select_queries(
     centres = proba[asked].astype(np.float32)
     points = proba[free].astype(np.float32)
     nearest = np.full(len(free), np.inf, dtype=np.float32)
+    squares = (points**2).sum(1)[:, None]
     for s in range(0, len(centres), 512):  # the distance matrix a block of centres at a time
         c = centres[s : s + 512]
-        d2 = (points**2).sum(1)[:, None] - 2 * points @ c.T + (c**2).sum(1)[None, :]
+        d2 = squares - 2 * points @ c.T + (c**2).sum(1)[None, :]
         nearest = np.minimum(nearest, d2.min(1))
     chosen = np.empty(n, dtype=np.int64)
     for i in range(n):
@@ -253,8 +250,8 @@ def extract_from_pool(
         if i == 0 or strategy == "random":
             picked = select_queries("random", n_new, proba=np.empty((0, 0)), asked=asked, rng=rng)
         else:
-            picked = select_queries(strategy, n_new, proba=_softmax(model, X), asked=asked,
-                                    rng=rng)
+            proba = predict_softmax(model, X).numpy()
+            picked = select_queries(strategy, n_new, proba=proba, asked=asked, rng=rng)
         asked[picked] = True
         order.append(picked)
         answers.append(np.asarray(oracle(X[picked].numpy())))

@@ -21,7 +21,8 @@ __all__ = [
 
 #: One colour per attacker pool.
 POOL_COLORS = {"noise": PUBLIC, "cifar10": EXTRACTED, "mnist": VICTIM}
-_POOL_NAMES = {"noise": "uniform noise", "cifar10": "CIFAR-10, grey", "mnist": "MNIST (held out)"}
+#: How each pool is named in figures and controls.
+POOL_NAMES = {"noise": "uniform noise", "cifar10": "CIFAR-10, grey", "mnist": "MNIST (held out)"}
 _STYLES = {"random": "-", "uncertainty": "--", "kcenter": ":"}
 _VERDICT_COLORS = {"linear": "#b2df8a", "one kink": EXTRACTED, "halved": "#fdbf6f",
                    "given up": SHORT}
@@ -86,7 +87,7 @@ def plot_learning_curves(curves: Sequence[Mapping[str, Any]], *, metric: str = "
         hollow = run["output"] == "label"
         ax.plot(n, v, _STYLES[run["strategy"]], marker="o", color=POOL_COLORS[run["pool"]],
                 mfc="white" if hollow else POOL_COLORS[run["pool"]], lw=2,
-                label=f"{_POOL_NAMES[run['pool']]}, {run['strategy']}"
+                label=f"{POOL_NAMES[run['pool']]}, {run['strategy']}"
                       + (", labels" if hollow else ""))
     if reference is not None:
         ax.axhline(reference, color=QUERIES, lw=1, ls="--", label="the victim's accuracy")
@@ -114,7 +115,7 @@ def plot_transfer(curves: Sequence[Mapping[str, Any]], references: Sequence[Mapp
             continue
         ax.plot([r["n_queries"] for r in run["curve"]], [r[attack] for r in run["curve"]],
                 "-o", color=POOL_COLORS[run["pool"]], lw=2,
-                label=f"copy from {_POOL_NAMES[run['pool']]}")
+                label=f"copy from {POOL_NAMES[run['pool']]}")
     styles = ["--", "-."]
     for ref, style in zip(references, styles, strict=False):
         ax.axhline(ref[attack], color=VICTIM if "victim" in ref["model"] else CLEAN, ls=style,

@@ -32,6 +32,7 @@ from stealkit._torch import (
     label_accuracy,
     n_outputs,
     predict_labels,
+    predict_softmax,
     resolve_device,
     soft_cross_entropy,
     torch_generator,
@@ -166,8 +167,7 @@ def train_mnist_classifier(
 def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
     """Class probabilities ``(n, n_classes)`` of ``model`` on images ``X`` (the owner's view)."""
     model, X = check_module(model), as_images(X)
-    out = batched(model, X, lambda xb: torch.softmax(model(xb), 1).cpu())
-    return torch.cat(out).double().numpy()
+    return predict_softmax(model, X).double().numpy()
 
 
 def predict(model: nn.Module, X: Any) -> np.ndarray:

@@ -21,6 +21,7 @@ from stealkit.oracle import Oracle
 from stealkit.plots import EXTRACTED, QUERIES, VICTIM
 from stealkit.plots.neural_networks import (
     METRICS,
+    POOL_NAMES,
     plot_learning_curves,
     plot_line_search,
 )
@@ -111,11 +112,10 @@ def interactive_learning_curves(results: Mapping[str, Any], *, pool: str = "cifa
     with random selection only.
     """
     curves = results["curves"]
-    pools = [p for p in ("noise", "cifar10", "mnist") if any(c["pool"] == p for c in curves)]
+    pools = [p for p in POOL_NAMES if any(c["pool"] == p for c in curves)]
     if pool not in pools:
         raise ValueError(f"The 'pool' parameter must be one of {pools}. Got {pool!r}.")
-    names = {"uniform noise": "noise", "CIFAR-10, grey": "cifar10", "MNIST (held out)": "mnist"}
-    pool_w = W.Dropdown(options=[(k, v) for k, v in names.items() if v in pools], value=pool,
+    pool_w = W.Dropdown(options=[(POOL_NAMES[p], p) for p in pools], value=pool,
                         description="pool")
     answers = W.ToggleButtons(options=[("probabilities", "proba"), ("labels only", "label")],
                               value="proba", description="answers")
